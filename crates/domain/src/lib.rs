@@ -1,0 +1,21 @@
+//! The measures as code.
+//!
+//! 《益阳市重点产业领域学会服务站建设管理办法（试行）》(2023) is the domain: every rule lives in a
+//! module of this crate, as a function whose error names its article. Nothing here knows of HTTP,
+//! SQL or templates; the storage and web crates are adapters around it.
+//!
+//! - [`policy`]: every number of the measures (SPEC §3), loaded from TOML.
+//! - [`clock`]: the one "today" (Asia/Shanghai, `STATIONHUB_TODAY`).
+//! - [`account`]: roles, usernames, the 等保 password and sign-in rules.
+//! - [`audit`]: the hash-chained audit trail.
+//! - [`organisation`]: host units and societies, the unified social credit code.
+//! - [`error`]: the domain's error type, with the article each refusal cites.
+
+pub mod account;
+pub mod audit;
+pub mod clock;
+pub mod error;
+pub mod organisation;
+pub mod policy;
+
+pub use error::{DomainError, ErrorKind};

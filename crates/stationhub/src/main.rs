@@ -1,0 +1,298 @@
+//! `stationhub`: one binary for the whole product (SPEC §5, command line).
+
+mod demo;
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow};
+use clap::{Args, Parser, Subcommand};
+use stationhub_domain::account::{NewPassword, Role, Username, parse_display_name};
+use stationhub_domain::clock::Clock;
+use stationhub_domain::policy::Policy;
+use stationhub_storage::accounts::NewUser;
+use stationhub_storage::{Actor, Store};
+use stationhub_web::{AppState, Config};
+
+#[derive(Parser)]
+#[command(
+    name = "stationhub",
+    version,
+    about = "益阳市学会服务站管理系统 — the system of record for society service stations"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Global {
+    /// Database URL: sqlite://FILE (default) or postgres://USER@HOST/DB.
+    #[arg(
+        long = "database",
+        env = "STATIONHUB_DATABASE_URL",
+        default_value = "sqlite://stationhub.db",
+        global = true
+    )]
+    database: String,
+    /// Policy file (TOML); the built-in 2023 Yiyang measures when not given.
+    #[arg(long, env = "STATIONHUB_POLICY", global = true)]
+    policy: Option<PathBuf>,
+    /// Folder for uploaded files.
+    #[arg(
+        long = "data-dir",
+        env = "STATIONHUB_DATA_DIR",
+        default_value = "stationhub-data",
+        global = true
+    )]
+    data_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations and serve the web pages and the API.
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Fill the database with a demo city (counties, units, societies, one account per role),
+    /// print the demo accounts, and serve.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Only fill the database; do not serve.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "STATIONHUB_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Sign-in attempts allowed per client address and minute.
+    #[arg(long, env = "STATIONHUB_SIGNIN_PER_MINUTE", default_value_t = 60)]
+    signin_per_minute: u32,
+    /// Mark cookies Secure (when served over HTTPS).
+    #[arg(long, env = "STATIONHUB_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input. The first administrator
+    /// comes from here. Accounts made here need not change their password at first sign-in.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// host_unit, society, county_cast, county_talent, city_cast, talent_office, supervisor, admin
+        #[arg(long)]
+        role: String,
+        /// Name shown on pages (default: the username).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// The unit of a host_unit account.
+        #[arg(long)]
+        unit: Option<i64>,
+        /// The society of a society account.
+        #[arg(long)]
+        society: Option<i64>,
+        /// The county (name) of a county_cast or county_talent account.
+        #[arg(long)]
+        county: Option<String>,
+        /// Read the password from standard input (required: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the whole hash chain; exits non-zero naming the first bad entry.
+    Verify,
+}
+
+fn load_policy(path: Option<&PathBuf>) -> Result<Policy> {
+    match path {
+        None => Ok(Policy::default()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read policy file {}", p.display()))?;
+            Policy::from_toml(&text)
+                .map_err(|e| anyhow!("policy file {} refused: {e}", p.display()))
+        }
+    }
+}
+
+async fn open_store(g: &Global, policy: &Policy) -> Result<Store> {
+    let store = Store::connect(&g.database)
+        .await
+        .with_context(|| format!("cannot open database {}", redact(&g.database)))?;
+    store.migrate().await.context("migrations failed")?;
+    store
+        .seed_reference_data(policy)
+        .await
+        .context("reference data")?;
+    Ok(store)
+}
+
+/// The URL without its password, for messages and logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].find(':') {
+            Some(c) => format!("{}:***{}", &url[..s + 3 + c], &url[at..]),
+            None => url.to_string(),
+        },
+        _ => url.to_string(),
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("STATIONHUB_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("STATIONHUB_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn serve(store: Store, policy: Policy, args: &ServeArgs) -> Result<()> {
+    let clock = Clock::from_env().map_err(|e| anyhow!(e))?;
+    let config = Config {
+        signin_per_minute: args.signin_per_minute,
+        secure_cookies: args.secure_cookies,
+    };
+    let listener = tokio::net::TcpListener::bind(&args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, today = %clock.today(), fixed_today = clock.is_fixed(), "stationhub serving");
+    println!("stationhub: http://{addr}/");
+    stationhub_web::serve(
+        listener,
+        AppState::new(store, policy, clock, config),
+        shutdown_signal(),
+    )
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let g = &cli.global;
+    let policy = load_policy(g.policy.as_ref())?;
+    match &cli.command {
+        Command::Serve(args) => {
+            let store = open_store(g, &policy).await?;
+            serve(store, policy, args).await?;
+        }
+        Command::Migrate => {
+            open_store(g, &policy).await?;
+            println!("migrations applied to {}", redact(&g.database));
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    display_name,
+                    unit,
+                    society,
+                    county,
+                    password_stdin: _,
+                },
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let new = NewUser {
+                username: Username::parse(username)?,
+                display_name: parse_display_name(display_name.as_deref().unwrap_or(username))?,
+                role: Role::parse(role)?,
+                password: NewPassword::parse(password, &policy.security)?,
+                must_change_password: false,
+                unit_id: *unit,
+                society_id: *society,
+                county: county.clone(),
+                office_id: None,
+            };
+            let store = open_store(g, &policy).await?;
+            let id = store.create_user(&Actor::system("cli"), new).await?;
+            println!("account {username} created (id {id}, role {role})");
+        }
+        Command::Demo {
+            serve: args,
+            no_serve,
+        } => {
+            let store = open_store(g, &policy).await?;
+            demo::populate(&store).await?;
+            if !no_serve {
+                serve(store, policy, args).await?;
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let store = Store::connect(&g.database).await?;
+            store.migrate().await?;
+            match store.audit_verify().await? {
+                Ok(n) => println!("audit chain intact: {n} entries verified"),
+                Err(b) => {
+                    eprintln!("audit chain BROKEN at entry {}: {}", b.seq, b.reason);
+                    println!("{b}");
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("stationhub: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,871 @@
+//! Accounts and sessions: counties and offices, users, sign-in with lock-out, sessions kept in
+//! the database (so every server accepts every session), password changes. The rules themselves
+//! (password strength, lock-out, idle timeout) are the domain's; this module applies them.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use stationhub_domain::DomainError;
+use stationhub_domain::account::{
+    Affiliation, NewPassword, Role, SignInRecord, Username, session_idle_expired, verify_password,
+};
+use stationhub_domain::policy::{Policy, SecurityPolicy};
+
+use crate::audit::Change;
+use crate::entity::{county, office, session, signin_throttle, society, unit, user};
+use crate::{Actor, Page, Store, StoreError};
+
+/// A user as the rest of the product sees it: never the password hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub must_change_password: bool,
+    pub unit_id: Option<i64>,
+    pub society_id: Option<i64>,
+    pub county_id: Option<i64>,
+    pub county: Option<String>,
+    pub office_id: Option<i64>,
+    /// The organisation the user belongs to (unit, society or office name).
+    pub organisation: String,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl UserView {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: Some(self.id),
+            username: self.username.clone(),
+            role: self.role.as_str().to_string(),
+        }
+    }
+}
+
+/// A new account, already parsed.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: Username,
+    pub display_name: String,
+    pub role: Role,
+    pub password: NewPassword,
+    /// Accounts an administrator creates must change their password at first sign-in.
+    pub must_change_password: bool,
+    pub unit_id: Option<i64>,
+    pub society_id: Option<i64>,
+    /// County name, for county_cast and county_talent.
+    pub county: Option<String>,
+    /// For city roles: which office (default: the first office of that role).
+    pub office_id: Option<i64>,
+}
+
+/// A signed-in session: the token is shown once, only its hash is stored.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub user: UserView,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Web,
+    Api,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Web => "web",
+            SessionKind::Api => "api",
+        }
+    }
+}
+
+/// A session found by its token, with its user.
+#[derive(Debug, Clone)]
+pub struct CurrentSession {
+    pub session_id: i64,
+    pub user: UserView,
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_token() -> String {
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// The city's offices other than the county ones: (role, name pattern with {city}).
+const CITY_OFFICES: [(Role, &str); 6] = [
+    (Role::CityCast, "{city}科学技术协会"),
+    (Role::TalentOffice, "中共{city}委人才工作领导小组办公室"),
+    (Role::Supervisor, "{city}财政局"),
+    (Role::Supervisor, "{city}审计局"),
+    (Role::Supervisor, "中共{city}纪律检查委员会"),
+    (Role::Admin, "{city}科学技术协会（系统管理）"),
+];
+
+/// Filters of the account list.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub q: Option<String>,
+    pub role: Option<Role>,
+}
+
+impl Store {
+    /// Adds the policy's counties and the offices every county and the city has, if missing.
+    /// Existing rows are kept (counties are editable; renaming one is a data change).
+    pub async fn seed_reference_data(&self, policy: &Policy) -> Result<(), StoreError> {
+        let tx = self.begin().await?;
+        let actor = Actor::system("seed");
+        let existing: HashMap<String, county::Model> = county::Entity::find()
+            .all(tx.conn())
+            .await?
+            .into_iter()
+            .map(|c| (c.name.clone(), c))
+            .collect();
+        let offices = office::Entity::find().all(tx.conn()).await?;
+        for (i, name) in policy.region.counties.iter().enumerate() {
+            let c = match existing.get(name) {
+                Some(c) => c.clone(),
+                None => {
+                    let c = county::ActiveModel {
+                        name: Set(name.clone()),
+                        sort_order: Set(i as i32 + 1),
+                        ..Default::default()
+                    }
+                    .insert(tx.conn())
+                    .await?;
+                    tx.audit(
+                        &actor,
+                        Change::new("county.create", "county", c.id).after(&c.name),
+                    )
+                    .await?;
+                    c
+                }
+            };
+            for (role, office_name) in [
+                (Role::CountyCast, format!("{name}科协")),
+                (Role::CountyTalent, format!("{name}委人才办")),
+            ] {
+                let has = offices
+                    .iter()
+                    .any(|o| o.kind == role.as_str() && o.county_id == Some(c.id));
+                if !has {
+                    insert_office(&tx, &actor, role, office_name, Some(c.id)).await?;
+                }
+            }
+        }
+        for (role, pattern) in CITY_OFFICES {
+            let name = pattern.replace("{city}", &policy.region.city);
+            if !offices.iter().any(|o| o.name == name) {
+                insert_office(&tx, &actor, role, name, None).await?;
+            }
+        }
+        tx.commit().await
+    }
+
+    pub async fn counties(&self) -> Result<Vec<county::Model>, StoreError> {
+        Ok(county::Entity::find()
+            .order_by_asc(county::Column::SortOrder)
+            .order_by_asc(county::Column::Id)
+            .all(self.db())
+            .await?)
+    }
+
+    pub async fn offices(&self) -> Result<Vec<office::Model>, StoreError> {
+        Ok(office::Entity::find()
+            .order_by_asc(office::Column::Id)
+            .all(self.db())
+            .await?)
+    }
+
+    pub async fn units_brief(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        Ok(unit::Entity::find()
+            .order_by_asc(unit::Column::Id)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect())
+    }
+
+    pub async fn societies_brief(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        Ok(society::Entity::find()
+            .order_by_asc(society::Column::Id)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect())
+    }
+
+    /// Creates an account, linked to its unit, society, county office or city office as its
+    /// role requires (SPEC §5.2, linking).
+    pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<i64, StoreError> {
+        let tx = self.begin().await?;
+        let mut link = Link::default();
+        let only = |ok: bool, field: &str| -> Result<(), DomainError> {
+            if ok {
+                Ok(())
+            } else {
+                Err(DomainError::invalid(
+                    field,
+                    format!("角色“{}”不关联此项", new.role.label()),
+                ))
+            }
+        };
+        only(
+            new.unit_id.is_none() || new.role == Role::HostUnit,
+            "unit_id",
+        )?;
+        only(
+            new.society_id.is_none() || new.role == Role::Society,
+            "society_id",
+        )?;
+        only(
+            new.county.is_none() || new.role.affiliation() == Affiliation::County,
+            "county",
+        )?;
+        only(
+            new.office_id.is_none() || new.role.affiliation() == Affiliation::City,
+            "office_id",
+        )?;
+        match new.role.affiliation() {
+            Affiliation::Unit => {
+                let id = new
+                    .unit_id
+                    .ok_or_else(|| DomainError::invalid("unit_id", "建站单位账户须关联单位"))?;
+                unit::Entity::find_by_id(id)
+                    .one(tx.conn())
+                    .await?
+                    .ok_or_else(|| DomainError::invalid("unit_id", format!("单位 {id} 不存在")))?;
+                link.unit_id = Some(id);
+            }
+            Affiliation::Society => {
+                let id = new
+                    .society_id
+                    .ok_or_else(|| DomainError::invalid("society_id", "学会账户须关联学会"))?;
+                society::Entity::find_by_id(id)
+                    .one(tx.conn())
+                    .await?
+                    .ok_or_else(|| {
+                        DomainError::invalid("society_id", format!("学会 {id} 不存在"))
+                    })?;
+                link.society_id = Some(id);
+            }
+            Affiliation::County => {
+                let name = new.county.as_deref().map(str::trim).unwrap_or_default();
+                let c = county::Entity::find()
+                    .filter(county::Column::Name.eq(name))
+                    .one(tx.conn())
+                    .await?
+                    .ok_or_else(|| {
+                        DomainError::invalid(
+                            "county",
+                            if name.is_empty() {
+                                "县市区账户须指定所属县市区".to_string()
+                            } else {
+                                format!("县市区“{name}”不存在")
+                            },
+                        )
+                    })?;
+                let o = office::Entity::find()
+                    .filter(office::Column::Kind.eq(new.role.as_str()))
+                    .filter(office::Column::CountyId.eq(c.id))
+                    .one(tx.conn())
+                    .await?
+                    .ok_or_else(|| DomainError::invalid("county", "该县市区尚无此类机构"))?;
+                link.county_id = Some(c.id);
+                link.office_id = Some(o.id);
+            }
+            Affiliation::City => {
+                let mut q = office::Entity::find()
+                    .filter(office::Column::Kind.eq(new.role.as_str()))
+                    .filter(office::Column::CountyId.is_null());
+                if let Some(id) = new.office_id {
+                    q = q.filter(office::Column::Id.eq(id));
+                }
+                let o = q
+                    .order_by_asc(office::Column::Id)
+                    .one(tx.conn())
+                    .await?
+                    .ok_or_else(|| {
+                        DomainError::invalid("office_id", "所选机构不存在或与角色不符")
+                    })?;
+                link.office_id = Some(o.id);
+            }
+        }
+        let taken = user::Entity::find()
+            .filter(user::Column::Username.eq(new.username.as_str()))
+            .count(tx.conn())
+            .await?;
+        if taken > 0 {
+            return Err(DomainError::Conflict(format!(
+                "用户名“{}”已被使用",
+                new.username.as_str()
+            ))
+            .into());
+        }
+        let now = Utc::now();
+        let u = user::ActiveModel {
+            username: Set(new.username.as_str().to_string()),
+            display_name: Set(new.display_name),
+            role: Set(new.role.as_str().to_string()),
+            password_hash: Set(new.password.hash()),
+            must_change_password: Set(new.must_change_password),
+            unit_id: Set(link.unit_id),
+            society_id: Set(link.society_id),
+            county_id: Set(link.county_id),
+            office_id: Set(link.office_id),
+            failed_in_row: Set(0),
+            locked_until: Set(None),
+            disabled: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(tx.conn())
+        .await
+        .map_err(|e| crate::orgs::conflict_on_unique(e, "用户名已被使用"))?;
+        let view = views(tx.conn(), vec![u]).await?.remove(0);
+        tx.audit(
+            actor,
+            Change::new("user.create", "user", view.id).after(&view),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(view.id)
+    }
+
+    pub async fn user(&self, id: i64) -> Result<UserView, StoreError> {
+        let u = user::Entity::find_by_id(id)
+            .one(self.db())
+            .await?
+            .ok_or_else(|| DomainError::NotFound("账户".into()))?;
+        Ok(views(self.db(), vec![u]).await?.remove(0))
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<UserView>, StoreError> {
+        match user::Entity::find()
+            .filter(user::Column::Username.eq(username))
+            .one(self.db())
+            .await?
+        {
+            Some(u) => Ok(Some(views(self.db(), vec![u]).await?.remove(0))),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn list_users(
+        &self,
+        f: &UserFilter,
+        page: u64,
+        per_page: u64,
+    ) -> Result<Page<UserView>, StoreError> {
+        let mut q = user::Entity::find();
+        if let Some(s) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            q = q.filter(
+                Condition::any()
+                    .add(user::Column::Username.contains(s))
+                    .add(user::Column::DisplayName.contains(s)),
+            );
+        }
+        if let Some(r) = f.role {
+            q = q.filter(user::Column::Role.eq(r.as_str()));
+        }
+        let total = q.clone().count(self.db()).await?;
+        let rows = q
+            .order_by_asc(user::Column::Id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+            .all(self.db())
+            .await?;
+        Ok(Page {
+            items: views(self.db(), rows).await?,
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    /// Counts one sign-in attempt from `addr` in the current minute and refuses past `limit`.
+    /// Shared through the database, so the limit holds across servers.
+    pub async fn throttle_sign_in(
+        &self,
+        addr: &str,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<(), StoreError> {
+        let minute = now.timestamp().div_euclid(60);
+        let tx = self.begin().await?;
+        signin_throttle::Entity::insert(signin_throttle::ActiveModel {
+            client_addr: Set(addr.to_string()),
+            minute: Set(minute),
+            attempts: Set(1),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                signin_throttle::Column::ClientAddr,
+                signin_throttle::Column::Minute,
+            ])
+            .value(
+                signin_throttle::Column::Attempts,
+                Expr::col((signin_throttle::Entity, signin_throttle::Column::Attempts)).add(1),
+            )
+            .to_owned(),
+        )
+        .exec_without_returning(tx.conn())
+        .await?;
+        let attempts = signin_throttle::Entity::find_by_id((addr.to_string(), minute))
+            .one(tx.conn())
+            .await?
+            .map(|r| r.attempts)
+            .unwrap_or(1);
+        // Old minutes are of no further use.
+        signin_throttle::Entity::delete_many()
+            .filter(signin_throttle::Column::Minute.lt(minute - 5))
+            .exec(tx.conn())
+            .await?;
+        tx.commit().await?;
+        if attempts as u32 > limit {
+            return Err(DomainError::TooManySignIns.into());
+        }
+        Ok(())
+    }
+
+    /// Signs in: applies the lock-out rule, records the attempt in the audit log, and on
+    /// success opens a session.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        addr: &str,
+        kind: SessionKind,
+        policy: &SecurityPolicy,
+    ) -> Result<NewSession, StoreError> {
+        let now = Utc::now();
+        let found = user::Entity::find()
+            .filter(user::Column::Username.eq(username.trim()))
+            .one(self.db())
+            .await?;
+        let Some(u) = found else {
+            // Same work as a real check, so that timing does not tell which names exist.
+            verify_password(password, dummy_hash());
+            let tx = self.begin().await?;
+            tx.audit(
+                &Actor::anonymous(addr),
+                Change {
+                    action: "session.sign_in_failed",
+                    entity: "session",
+                    entity_id: None,
+                    before: None,
+                    after: Some(
+                        serde_json::json!({"username": username, "reason": "unknown user"}),
+                    ),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(DomainError::WrongCredentials.into());
+        };
+        let record = SignInRecord {
+            failed_in_row: u32::try_from(u.failed_in_row).unwrap_or(0),
+            locked_until: u.locked_until,
+        };
+        let password_ok = !record.is_locked(now) && verify_password(password, &u.password_hash);
+        let outcome = record.attempt(password_ok, now, policy);
+        let tx = self.begin().await?;
+        let actor = Actor {
+            id: Some(u.id),
+            username: u.username.clone(),
+            role: u.role.clone(),
+        };
+        if outcome.record != record {
+            user::Entity::update_many()
+                .col_expr(
+                    user::Column::FailedInRow,
+                    Expr::value(outcome.record.failed_in_row as i32),
+                )
+                .col_expr(
+                    user::Column::LockedUntil,
+                    Expr::value(outcome.record.locked_until),
+                )
+                .filter(user::Column::Id.eq(u.id))
+                .exec(tx.conn())
+                .await?;
+        }
+        if let Err(e) = outcome.result {
+            let locked_now = outcome.record.locked_until != record.locked_until;
+            let action = if locked_now {
+                "session.account_locked"
+            } else {
+                "session.sign_in_failed"
+            };
+            tx.audit(
+                &actor,
+                Change::new(action, "user", u.id).after(serde_json::json!({
+                    "addr": addr,
+                    "reason": e.code(),
+                    "failed_in_row": outcome.record.failed_in_row,
+                    "locked_until": outcome.record.locked_until,
+                })),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(e.into());
+        }
+        if u.disabled {
+            tx.commit().await?;
+            return Err(DomainError::AccountDisabled.into());
+        }
+        let token = new_token();
+        let s = session::ActiveModel {
+            token_hash: Set(token_hash(&token)),
+            user_id: Set(u.id),
+            kind: Set(kind.as_str().to_string()),
+            created_at: Set(now),
+            last_seen_at: Set(now),
+            client_addr: Set(addr.to_string()),
+            ..Default::default()
+        }
+        .insert(tx.conn())
+        .await?;
+        tx.audit(
+            &actor,
+            Change::new("session.sign_in", "session", s.id)
+                .after(serde_json::json!({"addr": addr, "kind": kind.as_str()})),
+        )
+        .await?;
+        tx.commit().await?;
+        let user = self.user(u.id).await?;
+        Ok(NewSession { token, user })
+    }
+
+    /// The session of a token, if it is live. A session idle longer than the policy allows is
+    /// ended here. `last_seen_at` is refreshed at most once a minute to spare the database.
+    pub async fn session(
+        &self,
+        token: &str,
+        policy: &SecurityPolicy,
+    ) -> Result<CurrentSession, StoreError> {
+        let now = Utc::now();
+        let s = session::Entity::find()
+            .filter(session::Column::TokenHash.eq(token_hash(token)))
+            .one(self.db())
+            .await?
+            .ok_or(DomainError::Unauthenticated)?;
+        if session_idle_expired(s.last_seen_at, now, policy) {
+            let tx = self.begin().await?;
+            session::Entity::delete_by_id(s.id).exec(tx.conn()).await?;
+            tx.commit().await?;
+            return Err(DomainError::Unauthenticated.into());
+        }
+        let user = self.user(s.user_id).await?;
+        if user.disabled {
+            return Err(DomainError::AccountDisabled.into());
+        }
+        if now - s.last_seen_at > Duration::seconds(60) {
+            let tx = self.begin().await?;
+            session::Entity::update_many()
+                .col_expr(session::Column::LastSeenAt, Expr::value(now))
+                .filter(session::Column::Id.eq(s.id))
+                .exec(tx.conn())
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(CurrentSession {
+            session_id: s.id,
+            user,
+        })
+    }
+
+    /// Ends a session (sign-out).
+    pub async fn sign_out(&self, current: &CurrentSession) -> Result<(), StoreError> {
+        let tx = self.begin().await?;
+        session::Entity::delete_by_id(current.session_id)
+            .exec(tx.conn())
+            .await?;
+        tx.audit(
+            &current.user.actor(),
+            Change::new("session.sign_out", "session", current.session_id),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Changes one's own password: the current one must be right and the new one strong and
+    /// different. The session in use stays; every other session of the account ends.
+    pub async fn change_password(
+        &self,
+        current: &CurrentSession,
+        current_password: &str,
+        new_password: &str,
+        policy: &SecurityPolicy,
+    ) -> Result<(), StoreError> {
+        let u = user::Entity::find_by_id(current.user.id)
+            .one(self.db())
+            .await?
+            .ok_or(DomainError::Unauthenticated)?;
+        if !verify_password(current_password, &u.password_hash) {
+            return Err(DomainError::WrongCurrentPassword.into());
+        }
+        let new = NewPassword::parse(new_password, policy)?;
+        if new_password == current_password {
+            return Err(DomainError::PasswordUnchanged.into());
+        }
+        let tx = self.begin().await?;
+        user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(new.hash()))
+            .col_expr(user::Column::MustChangePassword, Expr::value(false))
+            .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(user::Column::Id.eq(u.id))
+            .exec(tx.conn())
+            .await?;
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(u.id))
+            .filter(session::Column::Id.ne(current.session_id))
+            .exec(tx.conn())
+            .await?;
+        tx.audit(
+            &current.user.actor(),
+            Change::new("user.change_password", "user", u.id)
+                .before(serde_json::json!({"must_change_password": u.must_change_password}))
+                .after(serde_json::json!({"must_change_password": false})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Ends a lock-out (administrator).
+    pub async fn unlock_user(&self, actor: &Actor, id: i64) -> Result<(), StoreError> {
+        let before = self.user(id).await?;
+        let tx = self.begin().await?;
+        user::Entity::update_many()
+            .col_expr(user::Column::FailedInRow, Expr::value(0))
+            .col_expr(
+                user::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(user::Column::Id.eq(id))
+            .exec(tx.conn())
+            .await?;
+        tx.audit(
+            actor,
+            Change::new("user.unlock", "user", id)
+                .before(serde_json::json!({"locked_until": before.locked_until}))
+                .after(serde_json::json!({"locked_until": null})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Disables or re-enables an account (administrator); disabling ends its sessions.
+    pub async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        id: i64,
+        disabled: bool,
+    ) -> Result<(), StoreError> {
+        let before = self.user(id).await?;
+        if actor.id == Some(id) && disabled {
+            return Err(DomainError::Conflict("不能停用自己的账户".into()).into());
+        }
+        let tx = self.begin().await?;
+        user::Entity::update_many()
+            .col_expr(user::Column::Disabled, Expr::value(disabled))
+            .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(user::Column::Id.eq(id))
+            .exec(tx.conn())
+            .await?;
+        if disabled {
+            session::Entity::delete_many()
+                .filter(session::Column::UserId.eq(id))
+                .exec(tx.conn())
+                .await?;
+        }
+        tx.audit(
+            actor,
+            Change::new(
+                if disabled {
+                    "user.disable"
+                } else {
+                    "user.enable"
+                },
+                "user",
+                id,
+            )
+            .before(serde_json::json!({"disabled": before.disabled}))
+            .after(serde_json::json!({"disabled": disabled})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Sets a new initial password (administrator): the account must change it at next sign-in,
+    /// its sessions end and any lock-out is lifted.
+    pub async fn reset_password(
+        &self,
+        actor: &Actor,
+        id: i64,
+        password: &NewPassword,
+    ) -> Result<(), StoreError> {
+        self.user(id).await?;
+        let tx = self.begin().await?;
+        user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(password.hash()))
+            .col_expr(user::Column::MustChangePassword, Expr::value(true))
+            .col_expr(user::Column::FailedInRow, Expr::value(0))
+            .col_expr(
+                user::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(user::Column::Id.eq(id))
+            .exec(tx.conn())
+            .await?;
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(id))
+            .exec(tx.conn())
+            .await?;
+        tx.audit(
+            actor,
+            Change::new("user.reset_password", "user", id)
+                .after(serde_json::json!({"must_change_password": true})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// How many accounts exist (the demo and first-run checks use it).
+    pub async fn user_count(&self) -> Result<u64, StoreError> {
+        Ok(user::Entity::find().count(self.db()).await?)
+    }
+}
+
+/// A real argon2 hash, checked against when the user does not exist so that the answer takes
+/// as long as for a real account.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        let mut b = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut b);
+        NewPassword::parse(
+            &format!("Aa1!{}", hex::encode(b)),
+            &Policy::default().security,
+        )
+        .map(|p| p.hash())
+        .unwrap_or_default()
+    })
+}
+
+#[derive(Default)]
+struct Link {
+    unit_id: Option<i64>,
+    society_id: Option<i64>,
+    county_id: Option<i64>,
+    office_id: Option<i64>,
+}
+
+async fn insert_office(
+    tx: &crate::Tx,
+    actor: &Actor,
+    role: Role,
+    name: String,
+    county_id: Option<i64>,
+) -> Result<(), StoreError> {
+    let o = office::ActiveModel {
+        kind: Set(role.as_str().to_string()),
+        name: Set(name),
+        county_id: Set(county_id),
+        ..Default::default()
+    }
+    .insert(tx.conn())
+    .await?;
+    tx.audit(
+        actor,
+        Change::new("office.create", "office", o.id).after(&o.name),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Turns rows into views, fetching the linked names in one query per table (no N+1).
+async fn views<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    rows: Vec<user::Model>,
+) -> Result<Vec<UserView>, StoreError> {
+    let ids =
+        |f: fn(&user::Model) -> Option<i64>| -> Vec<i64> { rows.iter().filter_map(f).collect() };
+    let counties: HashMap<i64, String> = county::Entity::find()
+        .filter(county::Column::Id.is_in(ids(|u| u.county_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let offices: HashMap<i64, String> = office::Entity::find()
+        .filter(office::Column::Id.is_in(ids(|u| u.office_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let units: HashMap<i64, String> = unit::Entity::find()
+        .filter(unit::Column::Id.is_in(ids(|u| u.unit_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let societies: HashMap<i64, String> = society::Entity::find()
+        .filter(society::Column::Id.is_in(ids(|u| u.society_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    rows.into_iter()
+        .map(|u| {
+            let role = Role::parse(&u.role)?;
+            let organisation = u
+                .unit_id
+                .and_then(|i| units.get(&i))
+                .or_else(|| u.society_id.and_then(|i| societies.get(&i)))
+                .or_else(|| u.office_id.and_then(|i| offices.get(&i)))
+                .cloned()
+                .unwrap_or_default();
+            Ok(UserView {
+                id: u.id,
+                username: u.username,
+                display_name: u.display_name,
+                role,
+                must_change_password: u.must_change_password,
+                unit_id: u.unit_id,
+                society_id: u.society_id,
+                county: u.county_id.and_then(|i| counties.get(&i).cloned()),
+                county_id: u.county_id,
+                office_id: u.office_id,
+                organisation,
+                locked_until: u.locked_until,
+                disabled: u.disabled,
+                created_at: u.created_at,
+            })
+        })
+        .collect::<Result<Vec<_>, DomainError>>()
+        .map_err(StoreError::from)
+}

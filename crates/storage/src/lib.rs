@@ -1,0 +1,14 @@
+//! Storage adapter: one SeaORM code base for SQLite (default) and PostgreSQL (production).
+//!
+//! [`Store`] owns the connection pool; every change goes through a [`Tx`], which records its audit
+//! entry in the same database transaction so that no change is ever without its trail. The
+//! use-case functions (`accounts`, `audit`) load records, apply the domain's rules and save.
+
+pub mod accounts;
+pub mod audit;
+pub mod entity;
+pub mod migration;
+pub mod orgs;
+mod store;
+
+pub use store::{Actor, Backend, Page, Store, StoreError, Tx};

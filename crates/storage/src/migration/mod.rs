@@ -1,0 +1,15 @@
+//! Migrations, written once for SQLite and PostgreSQL (sea-orm-migration's schema builder emits
+//! each backend's dialect). `serve`, `migrate` and `user add` apply pending ones.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_platform;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_platform::Migration)]
+    }
+}

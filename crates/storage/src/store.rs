@@ -1,0 +1,198 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use stationhub_domain::DomainError;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::migration::Migrator;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+impl StoreError {
+    /// True when the database refused a duplicate key (unique constraint).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Db(e) => matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ),
+            StoreError::Domain(_) => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Who does something, as the audit log records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: Option<i64>,
+    pub username: String,
+    pub role: String,
+}
+
+impl Actor {
+    /// The command line, run by the operator of the machine.
+    pub fn system(what: &str) -> Actor {
+        Actor {
+            id: None,
+            username: format!("system:{what}"),
+            role: "system".into(),
+        }
+    }
+
+    /// Someone not signed in (a sign-in attempt, a public objection).
+    pub fn anonymous(addr: &str) -> Actor {
+        Actor {
+            id: None,
+            username: format!("anonymous@{addr}"),
+            role: "anonymous".into(),
+        }
+    }
+}
+
+/// One page of a list (SPEC §5.2: `{items, total, page, per_page}`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.per_page.max(1)).max(1)
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    backend: Backend,
+    /// SQLite allows one writer; taking this lock before each write transaction keeps writers of
+    /// this process in line instead of failing with SQLITE_BUSY. PostgreSQL needs no such lock.
+    sqlite_writer: Arc<Mutex<()>>,
+}
+
+impl Store {
+    /// Opens `sqlite://PATH` (created when missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(DbErr::Custom(format!(
+                "unsupported database URL {url:?}: use sqlite://FILE or postgres://…"
+            ))
+            .into());
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+            }
+            _ => url.to_string(),
+        };
+        let mut opts = ConnectOptions::new(url);
+        opts.max_connections(match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        })
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false);
+        let db = Database::connect(opts).await?;
+        if backend == Backend::Sqlite {
+            // WAL lets readers go on while one writer writes; it is a property of the file.
+            db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+        }
+        Ok(Store {
+            db,
+            backend,
+            sqlite_writer: Arc::new(Mutex::new(())),
+        })
+    }
+
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// `SELECT 1`: the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.execute_unprepared("SELECT 1").await?;
+        Ok(())
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        let guard = match self.backend {
+            Backend::Sqlite => Some(self.sqlite_writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
+        let txn = self.db.begin().await?;
+        Ok(Tx {
+            txn,
+            backend: self.backend,
+            _guard: guard,
+        })
+    }
+}
+
+/// A write transaction. Dropped without [`Tx::commit`], it rolls back.
+pub struct Tx {
+    pub(crate) txn: DatabaseTransaction,
+    pub(crate) backend: Backend,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub fn conn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Serialises this transaction with every other one taking the same key, across servers
+    /// (PostgreSQL advisory lock, released at commit). SQLite transactions are serial already.
+    pub async fn lock(&self, key: i64) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            self.txn
+                .execute_unprepared(&format!("SELECT pg_advisory_xact_lock({key})"))
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.txn.commit().await?;
+        Ok(())
+    }
+}

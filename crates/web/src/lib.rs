@@ -1,0 +1,114 @@
+//! HTTP adapter: the JSON API under `/api/v1` ([`api`]), the server-rendered pages in Simplified
+//! Chinese ([`views`]), and the cross-cutting layers ([`middleware`]). Handlers parse input,
+//! call the storage use cases (which apply the domain's rules) and render the answer.
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod views;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json};
+use axum::routing::get;
+use stationhub_domain::clock::Clock;
+use stationhub_domain::policy::Policy;
+use stationhub_storage::Store;
+use tower_http::trace::TraceLayer;
+
+/// Settings the server runs with (SPEC §5: flags or environment).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Sign-in attempts allowed per client address and minute (`STATIONHUB_SIGNIN_PER_MINUTE`).
+    pub signin_per_minute: u32,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            signin_per_minute: 60,
+            secure_cookies: false,
+        }
+    }
+}
+
+pub struct Inner {
+    pub store: Store,
+    pub policy: Policy,
+    pub clock: Clock,
+    pub config: Config,
+}
+
+/// Everything a handler needs; cheap to clone. Nothing that matters lives here but settings:
+/// sessions, lock-outs and counters are in the database.
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(store: Store, policy: Policy, clock: Clock, config: Config) -> AppState {
+        AppState(Arc::new(Inner {
+            store,
+            policy,
+            clock,
+            config,
+        }))
+    }
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api::router())
+        .merge(views::router(state.clone()))
+        .layer(axum::middleware::from_fn(
+            middleware::security_headers::layer,
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(middleware::trace::make_span))
+        .with_state(state)
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 otherwise.
+async fn healthz(State(app): State<AppState>) -> impl IntoResponse {
+    match app.store.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(serde_json::json!({"status": "ok", "database": "ok"})),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "error", "database": "unreachable"})),
+            )
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves; in-flight requests finish first.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -1,0 +1,5 @@
+//! Cross-cutting concerns as small, named layers.
+
+pub mod csrf;
+pub mod security_headers;
+pub mod trace;

@@ -1,0 +1,165 @@
+//! The home page of each role: what waits for this user. Panels whose content later parts of
+//! the product fill say what will appear there.
+
+use askama::Template;
+use axum::response::{IntoResponse, Response};
+use stationhub_domain::account::Role;
+
+use super::{PageUser, Shell, render};
+use crate::error::PageError;
+
+pub struct Panel {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub body: &'static str,
+    pub href: Option<&'static str>,
+}
+
+const fn panel(id: &'static str, title: &'static str, body: &'static str) -> Panel {
+    Panel {
+        id,
+        title,
+        body,
+        href: None,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    shell: Shell,
+    heading: String,
+    panels: Vec<Panel>,
+}
+
+fn panels(role: Role) -> Vec<Panel> {
+    match role {
+        Role::HostUnit => vec![
+            panel(
+                "applications",
+                "我的申报书",
+                "暂无申报书。申报批次开放后，可在此填写、保存草稿并提交学会服务站申报书（第八条、第九条），并查看审核进度与退回意见。",
+            ),
+            panel(
+                "stations",
+                "我的服务站",
+                "暂无服务站。授牌后，服务站的年度工作计划、活动记录、考核指标与经费台账将显示在这里（第十条至第十七条）。",
+            ),
+            panel(
+                "unit",
+                "单位信息",
+                "单位基本情况（申报书单位信息栏）将在这里维护。",
+            ),
+        ],
+        Role::Society => vec![
+            panel(
+                "confirmations",
+                "待确认的合作",
+                "暂无待确认事项。建站单位选择本学会后，需由学会确认合作与专家团队（第七条）。",
+            ),
+            panel(
+                "experts",
+                "专家库",
+                "本学会的专家名册（姓名、职称、专业、单位、手机）将在这里维护；每个服务站至少需要 5 名专家（第七条（六））。",
+            ),
+            panel(
+                "service",
+                "专家服务记录",
+                "服务站授牌后，专家服务天数等记录将在这里填报（第十二条（二））。",
+            ),
+        ],
+        Role::CountyCast => vec![
+            panel(
+                "queue",
+                "待初审的申报",
+                "暂无待办。本县市区建站单位提交的申报书将在这里按提交先后列出，供初审推荐（第八条（一））。",
+            ),
+            panel(
+                "stations",
+                "本县市区服务站",
+                "本县市区已授牌服务站的运行情况将显示在这里。",
+            ),
+        ],
+        Role::CountyTalent => vec![panel(
+            "queue",
+            "待出具意见的申报",
+            "暂无待办。县市区科协推荐后的申报书将在这里列出，供出具县市区委人才办意见。",
+        )],
+        Role::CityCast => vec![
+            panel(
+                "queue",
+                "待审核的申报",
+                "暂无待办。县市区推荐及直接申报的申报书将在这里列出，供审核、实地考察与研究审定（第八条（二））。",
+            ),
+            panel(
+                "rounds",
+                "申报批次",
+                "每两年组织一次申报（第八条）；申报批次的开放与名额将在这里管理。",
+            ),
+            panel(
+                "notices",
+                "公示与异议",
+                "审定名单的社会公示（不少于 5 个工作日）与异议处理将在这里进行（第八条（三））。",
+            ),
+            panel(
+                "assessments",
+                "考核与资金",
+                "服务站年度考核、资助发放与经费追回将在这里进行（第十二条、第十六条、第十九条）。",
+            ),
+        ],
+        Role::TalentOffice => vec![
+            panel(
+                "queue",
+                "待审定的申报",
+                "暂无待办。市科协提出支持意见的申报书将在这里列出，供审定批准（第八条（二））。",
+            ),
+            panel(
+                "awards",
+                "待授牌",
+                "公示无异议的申报将在这里列出，供发文授牌（第八条（四））。",
+            ),
+        ],
+        Role::Supervisor => vec![
+            Panel {
+                href: Some("/audit"),
+                ..panel(
+                    "audit",
+                    "审计日志",
+                    "系统中每一项变更与决定（何人、何时、何事、变更前后）均记录在审计日志中，可在此查阅与校验。",
+                )
+            },
+            panel(
+                "ledger",
+                "资金台账",
+                "各服务站的资助、支出与追回台账将显示在这里，供财政、审计、纪检监察部门监督检查（第十八条）。",
+            ),
+        ],
+        Role::Admin => vec![
+            Panel {
+                href: Some("/admin/users"),
+                ..panel(
+                    "users",
+                    "账户管理",
+                    "创建账户、解锁、停用与重置密码。管理员不参与任何审核决定（三权分立）。",
+                )
+            },
+            Panel {
+                href: Some("/audit"),
+                ..panel(
+                    "audit",
+                    "审计日志",
+                    "查阅全部操作记录并校验审计链的完整性。",
+                )
+            },
+        ],
+    }
+}
+
+pub async fn home(u: PageUser) -> Result<Response, PageError> {
+    let page = HomePage {
+        shell: u.shell(),
+        heading: format!("{}，您好", u.user.display_name),
+        panels: panels(u.user.role),
+    };
+    Ok(render(&page)?.into_response())
+}
