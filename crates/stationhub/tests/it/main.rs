@@ -1,1 +1,11 @@
+//! Integration tests: each starts the real server on a fresh database (SQLite by default,
+//! PostgreSQL when STATIONHUB_TEST_DATABASE_URL names a server) and drives it over HTTP.
+//! One test binary, so everything links once.
 
+mod helpers;
+
+mod accounts;
+mod audit;
+mod browser;
+mod pages;
+mod platform;

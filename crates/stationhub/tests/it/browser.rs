@@ -1,0 +1,1 @@
+//! Browser tests in real headless Chromium: filled in below.

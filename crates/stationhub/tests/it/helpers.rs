@@ -1,0 +1,342 @@
+//! `TestApp`: the real router on a fresh database, with helpers for the people of a scenario.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use stationhub_domain::account::{NewPassword, Role, Username};
+use stationhub_domain::clock::Clock;
+use stationhub_domain::organisation::CreditCode;
+use stationhub_domain::policy::Policy;
+use stationhub_storage::accounts::NewUser;
+use stationhub_storage::orgs::{NewSociety, NewUnit};
+use stationhub_storage::{Actor, Store};
+use stationhub_web::{AppState, Config};
+use tempfile::TempDir;
+
+/// The password of accounts the tests make.
+pub const PASSWORD: &str = "Test#2023yy";
+
+/// PostgreSQL server to test against (a maintenance database URL), if any.
+pub const PG_ENV: &str = "STATIONHUB_TEST_DATABASE_URL";
+
+pub struct TestApp {
+    pub base: String,
+    pub db_url: String,
+    pub store: Store,
+    pub client: reqwest::Client,
+    _dir: TempDir,
+    servers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        for s in &self.servers {
+            s.abort();
+        }
+    }
+}
+
+pub struct Builder {
+    config: Config,
+}
+
+impl TestApp {
+    pub fn builder() -> Builder {
+        Builder {
+            config: Config::default(),
+        }
+    }
+
+    pub async fn spawn() -> TestApp {
+        TestApp::builder().spawn().await
+    }
+
+    /// Starts another server on the same database (as a second machine would).
+    pub async fn second_server(&mut self) -> String {
+        let store = open(&self.db_url).await;
+        let (base, handle) = start(store, Config::default()).await;
+        self.servers.push(handle);
+        base
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A user made as `stationhub user add` makes one (no forced password change).
+    pub async fn user(&self, username: &str, role: Role, link: Link) -> i64 {
+        let (unit_id, society_id, county) = match link {
+            Link::None => (None, None, None),
+            Link::Unit(id) => (Some(id), None, None),
+            Link::Society(id) => (None, Some(id), None),
+            Link::County(c) => (None, None, Some(c.to_string())),
+        };
+        self.store
+            .create_user(
+                &Actor::system("test"),
+                NewUser {
+                    username: Username::parse(username).unwrap(),
+                    display_name: format!("{username} 测试"),
+                    role,
+                    password: NewPassword::parse(PASSWORD, &Policy::default().security).unwrap(),
+                    must_change_password: false,
+                    unit_id,
+                    society_id,
+                    county,
+                    office_id: None,
+                },
+            )
+            .await
+            .unwrap()
+    }
+
+    /// An administrator, signed in: its token.
+    pub async fn admin(&self) -> String {
+        if self
+            .store
+            .user_by_username("admin")
+            .await
+            .unwrap()
+            .is_none()
+        {
+            self.user("admin", Role::Admin, Link::None).await;
+        }
+        self.token("admin", PASSWORD).await
+    }
+
+    /// A host unit in `county`.
+    pub async fn unit(&self, name: &str, county: &str) -> i64 {
+        static N: AtomicU32 = AtomicU32::new(1);
+        let code = CreditCode::complete(&format!(
+            "91430900MA{:07}",
+            N.fetch_add(1, Ordering::Relaxed)
+        ))
+        .unwrap();
+        self.store
+            .create_unit(
+                &Actor::system("test"),
+                NewUnit {
+                    name: name.into(),
+                    credit_code: code.as_str().into(),
+                    nature: "企业科协".into(),
+                    county: county.into(),
+                    legal_rep: "张三".into(),
+                    address: "益阳市".into(),
+                    postcode: "413000".into(),
+                    contact_name: "李四".into(),
+                    contact_phone: "0737-1234567".into(),
+                    contact_mobile: "13800000000".into(),
+                    fax: String::new(),
+                    email: "a@example.cn".into(),
+                    qq_wechat: String::new(),
+                    registered_in_yiyang: true,
+                    independent_legal_person: true,
+                    has_funded_expert_workstation: false,
+                },
+            )
+            .await
+            .unwrap()
+    }
+
+    pub async fn society(&self, name: &str) -> i64 {
+        self.store
+            .create_society(
+                &Actor::system("test"),
+                NewSociety {
+                    name: name.into(),
+                    level: "provincial".into(),
+                    legal_rep: "王五".into(),
+                    legal_rep_title: "理事长".into(),
+                    legal_rep_mobile: "13900000000".into(),
+                    address: "长沙市".into(),
+                    postcode: "410000".into(),
+                    contact_name: "赵六".into(),
+                    contact_title: "秘书长".into(),
+                    contact_mobile: "13900000001".into(),
+                    phone_fax: String::new(),
+                    qq: String::new(),
+                    email: "s@example.cn".into(),
+                    wechat: String::new(),
+                    description: "学会简介".into(),
+                },
+            )
+            .await
+            .unwrap()
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/session"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn token(&self, username: &str, password: &str) -> String {
+        let res = self.sign_in(username, password).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "sign-in of {username}");
+        let body: Value = res.json().await.unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        let res = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let res = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, path, token, body).await
+    }
+
+    /// Makes every session look idle for `minutes`.
+    pub async fn idle_sessions(&self, minutes: i64) {
+        use sea_orm::Statement;
+        let db = self.store.db();
+        let past = chrono::Utc::now() - chrono::Duration::minutes(minutes);
+        let sql = match db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => "UPDATE sessions SET last_seen_at = $1",
+            _ => "UPDATE sessions SET last_seen_at = ?",
+        };
+        db.execute_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql,
+            [past.into()],
+        ))
+        .await
+        .unwrap();
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Runs the real binary against this database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_stationhub"))
+            .arg("--database")
+            .arg(&self.db_url)
+            .args(args)
+            .env("STATIONHUB_LOG", "warn")
+            .output()
+            .unwrap()
+    }
+}
+
+pub enum Link {
+    None,
+    Unit(i64),
+    Society(i64),
+    County(&'static str),
+}
+
+impl Builder {
+    pub fn signin_per_minute(mut self, n: u32) -> Self {
+        self.config.signin_per_minute = n;
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let (db_url, dir) = fresh_database().await;
+        let store = open(&db_url).await;
+        let (base, handle) = start(store.clone(), self.config).await;
+        TestApp {
+            base,
+            db_url,
+            store,
+            client: reqwest::Client::new(),
+            _dir: dir,
+            servers: vec![handle],
+        }
+    }
+}
+
+/// A new, empty database: a SQLite file in a temporary folder, or a new PostgreSQL database.
+pub async fn fresh_database() -> (String, TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    match std::env::var(PG_ENV) {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = format!("sh_test_{}_{}", std::process::id(), rand_suffix());
+            let admin = Database::connect(&admin_url).await.unwrap();
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
+            let base = admin_url.rsplit_once('/').unwrap().0;
+            (format!("{base}/{name}"), dir)
+        }
+        _ => (
+            format!("sqlite://{}", dir.path().join("test.db").display()),
+            dir,
+        ),
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{t}_{}", N.fetch_add(1, Ordering::Relaxed))
+}
+
+pub async fn open(db_url: &str) -> Store {
+    let store = Store::connect(db_url).await.unwrap();
+    store.migrate().await.unwrap();
+    store.seed_reference_data(&Policy::default()).await.unwrap();
+    store
+}
+
+async fn start(store: Store, config: Config) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState::new(store, Policy::default(), Clock::system(), config);
+    let handle = tokio::spawn(async move {
+        stationhub_web::serve(listener, state, std::future::pending())
+            .await
+            .unwrap();
+    });
+    (base, handle)
+}
+
+/// Pulls the CSRF token out of a page's first form.
+pub fn csrf_of(html: &str) -> String {
+    let key = "name=\"csrf_token\" value=\"";
+    let start = html.find(key).expect("page has a form with a CSRF token") + key.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
