@@ -133,7 +133,7 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone("last_seen_at"))
                 .col(string("client_addr"))
                 .foreign_key(
-                    &mut fk("sessions", "user_id", "users").on_delete(ForeignKeyAction::Cascade),
+                    fk("sessions", "user_id", "users").on_delete(ForeignKeyAction::Cascade),
                 )
                 .to_owned(),
         )

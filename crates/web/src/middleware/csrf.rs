@@ -103,12 +103,12 @@ pub async fn layer(req: Request, next: Next) -> Response {
     }
     req.extensions_mut().insert(CsrfToken(expected));
     let mut res = next.run(req).await;
-    if let Some(pre) = new_pre {
-        if let Ok(v) = HeaderValue::from_str(&format!(
+    if let Some(pre) = new_pre
+        && let Ok(v) = HeaderValue::from_str(&format!(
             "{PRE_SESSION_COOKIE}={pre}; Path=/; HttpOnly; SameSite=Lax"
-        )) {
-            res.headers_mut().append(SET_COOKIE, v);
-        }
+        ))
+    {
+        res.headers_mut().append(SET_COOKIE, v);
     }
     res
 }

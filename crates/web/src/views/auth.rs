@@ -141,10 +141,10 @@ pub async fn logout(
     State(app): State<AppState>,
     session: Result<PageSession, super::PageRejection>,
 ) -> Response {
-    if let Ok(s) = session {
-        if let Err(e) = app.store.sign_out(&s.current).await {
-            return PageError::from(e).into_response();
-        }
+    if let Ok(s) = session
+        && let Err(e) = app.store.sign_out(&s.current).await
+    {
+        return PageError::from(e).into_response();
     }
     let mut res = Redirect::to("/login?signed_out=1").into_response();
     res.headers_mut().append(
