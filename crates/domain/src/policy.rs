@@ -239,7 +239,11 @@ mod tests {
         assert_eq!(p.region.counties.len(), 9);
         assert_eq!(p.quota.municipal_per_round, 5);
         assert_eq!(p.notice.min_working_days, 5);
-        assert_eq!(p.grants.provincial_fen, 100_000 * 100, "100,000 yuan in fen");
+        assert_eq!(
+            p.grants.provincial_fen,
+            100_000 * 100,
+            "100,000 yuan in fen"
+        );
         assert_eq!(p.grants.municipal_fen, 50_000 * 100, "50,000 yuan in fen");
         assert_eq!(p.assessment.pass_from, 60);
         assert_eq!(p.assessment.excellent_from, 90);

@@ -26,6 +26,7 @@ pub struct UserRow {
     disabled: bool,
     locked_until: Option<String>,
     must_change_password: bool,
+    is_me: bool,
 }
 
 #[derive(Default, Deserialize)]
@@ -133,6 +134,7 @@ async fn users_view(
             .items
             .into_iter()
             .map(|v| UserRow {
+                is_me: v.id == u.user.id,
                 id: v.id,
                 username: v.username,
                 display_name: v.display_name,
