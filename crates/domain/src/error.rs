@@ -19,6 +19,8 @@ pub enum ErrorKind {
     Unprocessable,
     /// Too many attempts (429).
     TooMany,
+    /// An uploaded file over the size limit (413).
+    PayloadTooLarge,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,6 +53,12 @@ pub enum DomainError {
     Invalid { field: String, message: String },
     #[error("{0}")]
     Conflict(String),
+    /// Several fields are wrong; each message is shown beside its field.
+    #[error("{}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("；"))]
+    Fields(Vec<FieldError>),
+    /// The application breaks rules of the measures; every broken rule, each with its article.
+    #[error("{}", .0.iter().map(|v| format!("{}（{}）", v.message, v.article)).collect::<Vec<_>>().join("；"))]
+    Ineligible(Vec<crate::application::Violation>),
     /// A rule of the measures refuses the action; `article` is cited, e.g. "第七条（六）".
     #[error("{message}（{article}）")]
     Rule {
@@ -58,6 +66,15 @@ pub enum DomainError {
         article: &'static str,
         message: String,
     },
+    #[error("文件过大：{size_mb} MB，单个文件不能超过 20 MB")]
+    FileTooLarge { size_mb: String },
+}
+
+/// One bad field of a form.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
 }
 
 impl DomainError {
@@ -76,11 +93,14 @@ impl DomainError {
             AccountDisabled | PasswordChangeRequired | Forbidden | CsrfMismatch => {
                 ErrorKind::Forbidden
             }
-            WeakPassword(_) | WrongCurrentPassword | PasswordUnchanged | Invalid { .. } => {
-                ErrorKind::Unprocessable
-            }
+            WeakPassword(_)
+            | WrongCurrentPassword
+            | PasswordUnchanged
+            | Invalid { .. }
+            | Fields(_) => ErrorKind::Unprocessable,
             NotFound(_) => ErrorKind::NotFound,
-            Conflict(_) | Rule { .. } => ErrorKind::Conflict,
+            Conflict(_) | Rule { .. } | Ineligible(_) => ErrorKind::Conflict,
+            FileTooLarge { .. } => ErrorKind::PayloadTooLarge,
         }
     }
 
@@ -100,9 +120,11 @@ impl DomainError {
             Forbidden => "forbidden",
             CsrfMismatch => "csrf_mismatch",
             NotFound(_) => "not_found",
-            Invalid { .. } => "invalid",
+            Invalid { .. } | Fields(_) => "invalid",
+            Ineligible(v) => v.first().map(|v| v.code).unwrap_or("ineligible"),
             Conflict(_) => "conflict",
             Rule { code, .. } => code,
+            FileTooLarge { .. } => "file_too_large",
         }
     }
 
@@ -110,7 +132,31 @@ impl DomainError {
     pub fn article(&self) -> Option<&'static str> {
         match self {
             DomainError::Rule { article, .. } => Some(article),
+            DomainError::Ineligible(v) => v.first().map(|v| v.article),
             _ => None,
+        }
+    }
+
+    /// Every bad field with its message (for forms that show each beside its field).
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            DomainError::Fields(f) => f.clone(),
+            DomainError::Ineligible(v) => v
+                .iter()
+                .map(|v| FieldError {
+                    field: v.field.to_string(),
+                    message: format!("{}（{}）", v.message, v.article),
+                })
+                .collect(),
+            other => other
+                .field()
+                .map(|f| {
+                    vec![FieldError {
+                        field: f.to_string(),
+                        message: other.to_string(),
+                    }]
+                })
+                .unwrap_or_default(),
         }
     }
 
@@ -118,6 +164,9 @@ impl DomainError {
     pub fn field(&self) -> Option<&str> {
         match self {
             DomainError::Invalid { field, .. } => Some(field),
+            DomainError::FileTooLarge { .. } => Some("file"),
+            DomainError::Fields(f) => f.first().map(|f| f.field.as_str()),
+            DomainError::Ineligible(v) => v.first().map(|v| v.field),
             DomainError::WeakPassword(_) | DomainError::PasswordUnchanged => Some("new_password"),
             DomainError::WrongCurrentPassword => Some("current_password"),
             _ => None,

@@ -7,15 +7,20 @@
 //! - [`policy`]: every number of the measures (SPEC §3), loaded from TOML.
 //! - [`clock`]: the one "today" (Asia/Shanghai, `STATIONHUB_TODAY`).
 //! - [`account`]: roles, usernames, the 等保 password and sign-in rules.
+//! - [`application`]: the 申报书 and the submission rules (SPEC §3 rules 1–8, 17).
 //! - [`audit`]: the hash-chained audit trail.
 //! - [`organisation`]: host units and societies, the unified social credit code.
+//! - [`upload`]: which uploaded files are accepted, by content; the size limit; safe names.
 //! - [`error`]: the domain's error type, with the article each refusal cites.
 
 pub mod account;
+pub mod application;
 pub mod audit;
 pub mod clock;
 pub mod error;
 pub mod organisation;
 pub mod policy;
+pub mod round;
+pub mod upload;
 
 pub use error::{DomainError, ErrorKind};

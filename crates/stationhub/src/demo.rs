@@ -4,9 +4,9 @@
 use anyhow::Result;
 use stationhub_domain::account::{NewPassword, Role, Username};
 use stationhub_domain::organisation::CreditCode;
+use stationhub_domain::organisation::{SocietyInput, UnitInput};
 use stationhub_domain::policy::Policy;
 use stationhub_storage::accounts::NewUser;
-use stationhub_storage::orgs::{NewSociety, NewUnit};
 use stationhub_storage::{Actor, Store};
 
 /// The one password of every demo account (printed; never use it outside a demo).
@@ -77,7 +77,7 @@ pub async fn populate(store: &Store) -> Result<()> {
         let unit = store
             .create_unit(
                 &actor,
-                NewUnit {
+                UnitInput {
                     name: "益阳智能装备有限公司科学技术协会".into(),
                     credit_code: CreditCode::complete("91430900MA4L8K2P3")
                         .map(|c| c.as_str().to_string())
@@ -96,13 +96,14 @@ pub async fn populate(store: &Store) -> Result<()> {
                     registered_in_yiyang: true,
                     independent_legal_person: true,
                     has_funded_expert_workstation: false,
-                },
+                }
+                .parse()?,
             )
             .await?;
         let society = store
             .create_society(
                 &actor,
-                NewSociety {
+                SocietyInput {
                     name: "湖南省机械工程学会".into(),
                     level: "provincial".into(),
                     legal_rep: "王慧敏".into(),
@@ -119,7 +120,8 @@ pub async fn populate(store: &Store) -> Result<()> {
                     wechat: "hnmes".into(),
                     description: "省级学会，长期服务装备制造产业，开展技术咨询、攻关与培训。"
                         .into(),
-                },
+                }
+                .parse()?,
             )
             .await?;
         for a in &ACCOUNTS {

@@ -12,6 +12,7 @@ use stationhub_domain::account::{NewPassword, Role, Username, parse_display_name
 use stationhub_domain::clock::Clock;
 use stationhub_domain::policy::Policy;
 use stationhub_storage::accounts::NewUser;
+use stationhub_storage::files::FileStore;
 use stationhub_storage::{Actor, Store};
 use stationhub_web::{AppState, Config};
 
@@ -49,6 +50,15 @@ struct Global {
         global = true
     )]
     data_dir: PathBuf,
+    /// Where uploaded files are kept: empty for the data folder, or s3://BUCKET[/PREFIX] for
+    /// S3-compatible storage (configured by the usual AWS_* variables).
+    #[arg(
+        long = "file-store",
+        env = "STATIONHUB_FILE_STORE",
+        default_value = "",
+        global = true
+    )]
+    file_store: String,
 }
 
 #[derive(Subcommand)]
@@ -174,7 +184,8 @@ fn init_tracing() {
     }
 }
 
-async fn serve(store: Store, policy: Policy, args: &ServeArgs) -> Result<()> {
+async fn serve(g: &Global, store: Store, policy: Policy, args: &ServeArgs) -> Result<()> {
+    let files = FileStore::from_url(&g.file_store, &g.data_dir).context("file store")?;
     let clock = Clock::from_env().map_err(|e| anyhow!(e))?;
     let config = Config {
         signin_per_minute: args.signin_per_minute,
@@ -188,7 +199,7 @@ async fn serve(store: Store, policy: Policy, args: &ServeArgs) -> Result<()> {
     println!("stationhub: http://{addr}/");
     stationhub_web::serve(
         listener,
-        AppState::new(store, policy, clock, config),
+        AppState::new(store, files, policy, clock, config),
         shutdown_signal(),
     )
     .await?;
@@ -218,7 +229,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Serve(args) => {
             let store = open_store(g, &policy).await?;
-            serve(store, policy, args).await?;
+            serve(g, store, policy, args).await?;
         }
         Command::Migrate => {
             open_store(g, &policy).await?;
@@ -263,7 +274,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open_store(g, &policy).await?;
             demo::populate(&store).await?;
             if !no_serve {
-                serve(store, policy, args).await?;
+                serve(g, store, policy, args).await?;
             }
         }
         Command::Audit {

@@ -246,27 +246,29 @@ impl Store {
             "office_id",
         )?;
         match new.role.affiliation() {
+            // A host unit's or society's account may be made before its organisation's
+            // profile: its owner then fills the profile in, which links it.
             Affiliation::Unit => {
-                let id = new
-                    .unit_id
-                    .ok_or_else(|| DomainError::invalid("unit_id", "建站单位账户须关联单位"))?;
-                unit::Entity::find_by_id(id)
-                    .one(tx.conn())
-                    .await?
-                    .ok_or_else(|| DomainError::invalid("unit_id", format!("单位 {id} 不存在")))?;
-                link.unit_id = Some(id);
+                if let Some(id) = new.unit_id {
+                    unit::Entity::find_by_id(id)
+                        .one(tx.conn())
+                        .await?
+                        .ok_or_else(|| {
+                            DomainError::invalid("unit_id", format!("单位 {id} 不存在"))
+                        })?;
+                    link.unit_id = Some(id);
+                }
             }
             Affiliation::Society => {
-                let id = new
-                    .society_id
-                    .ok_or_else(|| DomainError::invalid("society_id", "学会账户须关联学会"))?;
-                society::Entity::find_by_id(id)
-                    .one(tx.conn())
-                    .await?
-                    .ok_or_else(|| {
-                        DomainError::invalid("society_id", format!("学会 {id} 不存在"))
-                    })?;
-                link.society_id = Some(id);
+                if let Some(id) = new.society_id {
+                    society::Entity::find_by_id(id)
+                        .one(tx.conn())
+                        .await?
+                        .ok_or_else(|| {
+                            DomainError::invalid("society_id", format!("学会 {id} 不存在"))
+                        })?;
+                    link.society_id = Some(id);
+                }
             }
             Affiliation::County => {
                 let name = new.county.as_deref().map(str::trim).unwrap_or_default();
@@ -649,6 +651,32 @@ impl Store {
         )
         .await?;
         tx.commit().await
+    }
+
+    /// Links an account to the unit or society its owner has just registered.
+    pub async fn link_user(
+        &self,
+        tx: &crate::Tx,
+        user: &UserView,
+        unit_id: Option<i64>,
+        society_id: Option<i64>,
+    ) -> Result<(), StoreError> {
+        user::Entity::update_many()
+            .col_expr(user::Column::UnitId, Expr::value(unit_id.or(user.unit_id)))
+            .col_expr(
+                user::Column::SocietyId,
+                Expr::value(society_id.or(user.society_id)),
+            )
+            .filter(user::Column::Id.eq(user.id))
+            .exec(tx.conn())
+            .await?;
+        tx.audit(
+            &user.actor(),
+            Change::new("user.link", "user", user.id)
+                .after(serde_json::json!({"unit_id": unit_id, "society_id": society_id})),
+        )
+        .await?;
+        Ok(())
     }
 
     /// Ends a lock-out (administrator).

@@ -5,8 +5,10 @@
 //! use-case functions (`accounts`, `audit`) load records, apply the domain's rules and save.
 
 pub mod accounts;
+pub mod applications;
 pub mod audit;
 pub mod entity;
+pub mod files;
 pub mod migration;
 pub mod orgs;
 mod store;

@@ -17,6 +17,9 @@ pub enum StoreError {
     Domain(#[from] DomainError),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
+    /// The uploaded-file store (local folder or S3) failed; see [`crate::files`].
+    #[error("file store error: {0}")]
+    Files(String),
 }
 
 impl StoreError {
@@ -27,7 +30,7 @@ impl StoreError {
                 e.sql_err(),
                 Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
             ),
-            StoreError::Domain(_) => false,
+            StoreError::Domain(_) | StoreError::Files(_) => false,
         }
     }
 }

@@ -18,6 +18,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorKind::TooMany => StatusCode::TOO_MANY_REQUESTS,
+        ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
     }
 }
 
@@ -39,6 +40,26 @@ pub struct ErrorDetail {
     /// The input field concerned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every rule broken, when a submission breaks several (each with its article).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub violations: Option<Vec<ViolationJson>>,
+    /// Every bad field of a form, each with its message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<FieldJson>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ViolationJson {
+    pub code: String,
+    pub article: String,
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldJson {
+    pub field: String,
+    pub message: String,
 }
 
 #[derive(Debug)]
@@ -74,6 +95,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::Domain(d) => ApiError::Domain(d),
             StoreError::Db(db) => ApiError::Internal(db.to_string()),
+            StoreError::Files(cause) => ApiError::Internal(cause),
         }
     }
 }
@@ -88,6 +110,30 @@ impl IntoResponse for ApiError {
                     message: e.to_string(),
                     article: e.article().map(str::to_string),
                     field: e.field().map(str::to_string),
+                    violations: match &e {
+                        DomainError::Ineligible(v) => Some(
+                            v.iter()
+                                .map(|v| ViolationJson {
+                                    code: v.code.into(),
+                                    article: v.article.into(),
+                                    field: v.field.into(),
+                                    message: v.message.clone(),
+                                })
+                                .collect(),
+                        ),
+                        _ => None,
+                    },
+                    fields: match &e {
+                        DomainError::Fields(f) => Some(
+                            f.iter()
+                                .map(|f| FieldJson {
+                                    field: f.field.clone(),
+                                    message: f.message.clone(),
+                                })
+                                .collect(),
+                        ),
+                        _ => None,
+                    },
                 },
             ),
             ApiError::Request {
@@ -101,6 +147,8 @@ impl IntoResponse for ApiError {
                     message,
                     article: None,
                     field: None,
+                    violations: None,
+                    fields: None,
                 },
             ),
             ApiError::Internal(cause) => {
@@ -112,6 +160,8 @@ impl IntoResponse for ApiError {
                         message: "服务器内部错误，请稍后再试".into(),
                         article: None,
                         field: None,
+                        violations: None,
+                        fields: None,
                     },
                 )
             }
@@ -141,6 +191,7 @@ impl From<StoreError> for PageError {
         match e {
             StoreError::Domain(d) => d.into(),
             StoreError::Db(db) => PageError::internal(db),
+            StoreError::Files(cause) => PageError::internal(cause),
         }
     }
 }

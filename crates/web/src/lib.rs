@@ -19,6 +19,7 @@ use axum::routing::get;
 use stationhub_domain::clock::Clock;
 use stationhub_domain::policy::Policy;
 use stationhub_storage::Store;
+use stationhub_storage::files::FileStore;
 use tower_http::trace::TraceLayer;
 
 /// Settings the server runs with (SPEC §5: flags or environment).
@@ -41,6 +42,8 @@ impl Default for Config {
 
 pub struct Inner {
     pub store: Store,
+    /// Where uploaded files are kept (a local folder or S3-compatible storage).
+    pub files: FileStore,
     pub policy: Policy,
     pub clock: Clock,
     pub config: Config,
@@ -59,9 +62,16 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, policy: Policy, clock: Clock, config: Config) -> AppState {
+    pub fn new(
+        store: Store,
+        files: FileStore,
+        policy: Policy,
+        clock: Clock,
+        config: Config,
+    ) -> AppState {
         AppState(Arc::new(Inner {
             store,
+            files,
             policy,
             clock,
             config,

@@ -8,9 +8,10 @@ use serde_json::{Value, json};
 use stationhub_domain::account::{NewPassword, Role, Username};
 use stationhub_domain::clock::Clock;
 use stationhub_domain::organisation::CreditCode;
+use stationhub_domain::organisation::{SocietyInput, UnitInput};
 use stationhub_domain::policy::Policy;
 use stationhub_storage::accounts::NewUser;
-use stationhub_storage::orgs::{NewSociety, NewUnit};
+use stationhub_storage::files::FileStore;
 use stationhub_storage::{Actor, Store};
 use stationhub_web::{AppState, Config};
 use tempfile::TempDir;
@@ -56,7 +57,7 @@ impl TestApp {
     /// Starts another server on the same database (as a second machine would).
     pub async fn second_server(&mut self) -> String {
         let store = open(&self.db_url).await;
-        let (base, handle) = start(store, Config::default()).await;
+        let (base, handle) = start(store, self._dir.path().join("files"), Config::default()).await;
         self.servers.push(handle);
         base
     }
@@ -117,7 +118,7 @@ impl TestApp {
         self.store
             .create_unit(
                 &Actor::system("test"),
-                NewUnit {
+                UnitInput {
                     name: name.into(),
                     credit_code: code.as_str().into(),
                     nature: "企业科协".into(),
@@ -134,7 +135,9 @@ impl TestApp {
                     registered_in_yiyang: true,
                     independent_legal_person: true,
                     has_funded_expert_workstation: false,
-                },
+                }
+                .parse()
+                .unwrap(),
             )
             .await
             .unwrap()
@@ -144,7 +147,7 @@ impl TestApp {
         self.store
             .create_society(
                 &Actor::system("test"),
-                NewSociety {
+                SocietyInput {
                     name: name.into(),
                     level: "provincial".into(),
                     legal_rep: "王五".into(),
@@ -160,7 +163,9 @@ impl TestApp {
                     email: "s@example.cn".into(),
                     wechat: String::new(),
                     description: "学会简介".into(),
-                },
+                }
+                .parse()
+                .unwrap(),
             )
             .await
             .unwrap()
@@ -272,7 +277,7 @@ impl Builder {
     pub async fn spawn(self) -> TestApp {
         let (db_url, dir) = fresh_database().await;
         let store = open(&db_url).await;
-        let (base, handle) = start(store.clone(), self.config).await;
+        let (base, handle) = start(store.clone(), dir.path().join("files"), self.config).await;
         TestApp {
             base,
             db_url,
@@ -322,10 +327,15 @@ pub async fn open(db_url: &str) -> Store {
     store
 }
 
-async fn start(store: Store, config: Config) -> (String, tokio::task::JoinHandle<()>) {
+async fn start(
+    store: Store,
+    files_dir: std::path::PathBuf,
+    config: Config,
+) -> (String, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState::new(store, Policy::default(), Clock::system(), config);
+    let files = FileStore::local(&files_dir).unwrap();
+    let state = AppState::new(store, files, Policy::default(), Clock::system(), config);
     let handle = tokio::spawn(async move {
         stationhub_web::serve(listener, state, std::future::pending())
             .await

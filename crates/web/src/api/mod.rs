@@ -31,7 +31,7 @@ use crate::error::{ApiError, ErrorBody, ErrorDetail};
         accounts::counties,
         audit::list,
     ),
-    components(schemas(ErrorBody, ErrorDetail)),
+    components(schemas(ErrorBody, ErrorDetail, crate::error::ViolationJson, crate::error::FieldJson)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
