@@ -223,7 +223,7 @@ async fn accounts_are_linked_as_their_role_requires() {
         .post(
             "/api/v1/users",
             &admin,
-            new("host-a", "host_unit", json!({})),
+            new("host-a", "host_unit", json!({"unit_id": 9999})),
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
