@@ -56,6 +56,17 @@ pub struct ViolationJson {
     pub message: String,
 }
 
+impl From<stationhub_domain::application::Violation> for ViolationJson {
+    fn from(v: stationhub_domain::application::Violation) -> Self {
+        ViolationJson {
+            code: v.code.into(),
+            article: v.article.into(),
+            field: v.field.into(),
+            message: v.message,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FieldJson {
     pub field: String,
@@ -111,16 +122,9 @@ impl IntoResponse for ApiError {
                     article: e.article().map(str::to_string),
                     field: e.field().map(str::to_string),
                     violations: match &e {
-                        DomainError::Ineligible(v) => Some(
-                            v.iter()
-                                .map(|v| ViolationJson {
-                                    code: v.code.into(),
-                                    article: v.article.into(),
-                                    field: v.field.into(),
-                                    message: v.message.clone(),
-                                })
-                                .collect(),
-                        ),
+                        DomainError::Ineligible(v) => {
+                            Some(v.iter().cloned().map(ViolationJson::from).collect())
+                        }
                         _ => None,
                     },
                     fields: match &e {

@@ -143,3 +143,27 @@ impl<S: Send + Sync> FromRequestParts<S> for Paging {
             .map_err(|_| ApiError::bad_request("page 与 per_page 须为正整数"))
     }
 }
+
+/// A JSON body that may be left out entirely (e.g. `POST …/submit` with or without a route).
+#[derive(Debug, Clone, Default)]
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, s: &S) -> Result<Self, ApiError> {
+        let bytes = axum::body::Bytes::from_request(req, s)
+            .await
+            .map_err(|_| ApiError::bad_request("请求内容无法读取"))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(None));
+        }
+        serde_json::from_slice(&bytes)
+            .map(|v| OptionalJson(Some(v)))
+            .map_err(|e| ApiError::Request {
+                status: StatusCode::BAD_REQUEST,
+                code: "bad_request",
+                message: format!("请求内容无法解析：{e}"),
+            })
+    }
+}

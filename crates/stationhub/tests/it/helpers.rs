@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 use stationhub_domain::account::{NewPassword, Role, Username};
 use stationhub_domain::clock::Clock;
 use stationhub_domain::organisation::CreditCode;
-use stationhub_domain::organisation::{SocietyInput, UnitInput};
+use stationhub_domain::organisation::{ExpertInput, SocietyInput, UnitInput};
 use stationhub_domain::policy::Policy;
+use stationhub_domain::round::RoundInput;
 use stationhub_storage::accounts::NewUser;
 use stationhub_storage::files::FileStore;
 use stationhub_storage::{Actor, Store};
@@ -24,6 +25,7 @@ pub const PG_ENV: &str = "STATIONHUB_TEST_DATABASE_URL";
 
 pub struct TestApp {
     pub base: String,
+    pub clock: Clock,
     pub db_url: String,
     pub store: Store,
     pub client: reqwest::Client,
@@ -41,12 +43,14 @@ impl Drop for TestApp {
 
 pub struct Builder {
     config: Config,
+    clock: Clock,
 }
 
 impl TestApp {
     pub fn builder() -> Builder {
         Builder {
             config: Config::default(),
+            clock: Clock::system(),
         }
     }
 
@@ -57,7 +61,13 @@ impl TestApp {
     /// Starts another server on the same database (as a second machine would).
     pub async fn second_server(&mut self) -> String {
         let store = open(&self.db_url).await;
-        let (base, handle) = start(store, self._dir.path().join("files"), Config::default()).await;
+        let (base, handle) = start(
+            store,
+            self._dir.path().join("files"),
+            Config::default(),
+            self.clock,
+        )
+        .await;
         self.servers.push(handle);
         base
     }
@@ -171,6 +181,48 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A round open from `opens` to `closes` (city CAST opens it).
+    pub async fn round(&self, opens: &str, closes: &str) -> i64 {
+        self.store
+            .create_round(
+                &Actor::system("test"),
+                RoundInput {
+                    name: format!("{opens} 批次"),
+                    opens_on: opens.into(),
+                    closes_on: closes.into(),
+                    ..Default::default()
+                }
+                .parse(&Policy::default())
+                .unwrap(),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// `n` experts on a society's roster.
+    pub async fn experts(&self, society_id: i64, n: usize) -> Vec<i64> {
+        let mut ids = Vec::new();
+        for i in 0..n {
+            ids.push(
+                self.store
+                    .add_expert(
+                        &Actor::system("test"),
+                        society_id,
+                        ExpertInput {
+                            name: format!("专家{i}"),
+                            title: "教授".into(),
+                            specialty: "机械工程".into(),
+                            employer: "中南大学".into(),
+                            mobile: format!("1390000{i:04}"),
+                        },
+                    )
+                    .await
+                    .unwrap(),
+            );
+        }
+        ids
+    }
+
     pub async fn sign_in(&self, username: &str, password: &str) -> reqwest::Response {
         self.client
             .post(self.url("/api/v1/session"))
@@ -274,11 +326,24 @@ impl Builder {
         self
     }
 
+    /// Fixes "today" (STATIONHUB_TODAY).
+    pub fn today(mut self, date: &str) -> Self {
+        self.clock = Clock::fixed(chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap());
+        self
+    }
+
     pub async fn spawn(self) -> TestApp {
         let (db_url, dir) = fresh_database().await;
         let store = open(&db_url).await;
-        let (base, handle) = start(store.clone(), dir.path().join("files"), self.config).await;
+        let (base, handle) = start(
+            store.clone(),
+            dir.path().join("files"),
+            self.config,
+            self.clock,
+        )
+        .await;
         TestApp {
+            clock: self.clock,
             base,
             db_url,
             store,
@@ -331,11 +396,12 @@ async fn start(
     store: Store,
     files_dir: std::path::PathBuf,
     config: Config,
+    clock: Clock,
 ) -> (String, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let files = FileStore::local(&files_dir).unwrap();
-    let state = AppState::new(store, files, Policy::default(), Clock::system(), config);
+    let state = AppState::new(store, files, Policy::default(), clock, config);
     let handle = tokio::spawn(async move {
         stationhub_web::serve(listener, state, std::future::pending())
             .await

@@ -5,7 +5,11 @@
 mod helpers;
 
 mod accounts;
+mod application_pages;
+mod applications;
 mod audit;
 mod browser;
 mod pages;
 mod platform;
+mod registry;
+mod registry_pages;

@@ -2,9 +2,12 @@
 //! these handlers' annotations at `/api/v1/openapi.json`.
 
 pub mod accounts;
+pub mod applications;
 pub mod audit;
+pub mod registry;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Json};
 use axum::routing::{get, post, put};
 use utoipa::OpenApi;
@@ -30,6 +33,30 @@ use crate::error::{ApiError, ErrorBody, ErrorDetail};
         accounts::unlock_user,
         accounts::counties,
         audit::list,
+        registry::create_unit,
+        registry::list_units,
+        registry::get_unit,
+        registry::update_unit,
+        registry::create_society,
+        registry::list_societies,
+        registry::get_society,
+        registry::update_society,
+        registry::add_expert,
+        registry::list_experts,
+        registry::update_expert,
+        registry::retire_expert,
+        registry::create_round,
+        registry::list_rounds,
+        applications::create,
+        applications::update,
+        applications::list,
+        applications::get,
+        applications::upload,
+        applications::download,
+        applications::request_confirmation,
+        applications::confirm,
+        applications::check,
+        applications::submit,
     ),
     components(schemas(ErrorBody, ErrorDetail, crate::error::ViolationJson, crate::error::FieldJson)),
     modifiers(&BearerAuth)
@@ -49,6 +76,10 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// An upload's body: the 20 MB file of 第九条 plus the multipart envelope.
+pub const UPLOAD_BODY_LIMIT: usize =
+    stationhub_domain::upload::MAX_UPLOAD_BYTES as usize + 64 * 1024;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
@@ -64,9 +95,60 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/unlock", post(accounts::unlock_user))
         .route("/counties", get(accounts::counties))
         .route("/audit", get(audit::list))
+        .route(
+            "/units",
+            post(registry::create_unit).get(registry::list_units),
+        )
+        .route(
+            "/units/{id}",
+            get(registry::get_unit).put(registry::update_unit),
+        )
+        .route(
+            "/societies",
+            post(registry::create_society).get(registry::list_societies),
+        )
+        .route(
+            "/societies/{id}",
+            get(registry::get_society).put(registry::update_society),
+        )
+        .route(
+            "/societies/{id}/experts",
+            post(registry::add_expert).get(registry::list_experts),
+        )
+        .route(
+            "/experts/{id}",
+            put(registry::update_expert).delete(registry::retire_expert),
+        )
+        .route(
+            "/rounds",
+            post(registry::create_round).get(registry::list_rounds),
+        )
+        .route(
+            "/applications",
+            post(applications::create).get(applications::list),
+        )
+        .route(
+            "/applications/{id}",
+            get(applications::get).put(applications::update),
+        )
+        .route(
+            "/applications/{id}/files",
+            post(applications::upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/files/{id}", get(applications::download))
+        .route(
+            "/applications/{id}/confirmation-request",
+            post(applications::request_confirmation),
+        )
+        .route(
+            "/applications/{id}/confirmation",
+            post(applications::confirm),
+        )
+        .route("/applications/{id}/check", get(applications::check))
+        .route("/applications/{id}/submit", post(applications::submit))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
-        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .layer(DefaultBodyLimit::max(1024 * 1024))
 }
 
 async fn openapi() -> impl IntoResponse {

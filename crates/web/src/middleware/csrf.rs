@@ -3,8 +3,10 @@
 //! The token is derived from a secret the browser holds in an HttpOnly, SameSite cookie: the
 //! session token when signed in, otherwise a random pre-session value (`sh_pre`), so the
 //! sign-in form is protected too. A cross-site page can neither read that cookie nor compute
-//! the token. Every POST to a page must carry it — as the `csrf_token` form field, or the
-//! `X-CSRF-Token` header (file uploads) — or it is refused with 403 and changes nothing.
+//! the token. Every POST to a page must carry it — as the `csrf_token` form field, the
+//! `X-CSRF-Token` header, or (for multipart file uploads, whose body is not read here) the
+//! `csrf_token` query parameter of the form's action — or it is refused with 403 and changes
+//! nothing.
 //! The JSON API takes bearer tokens only, which a browser never sends on its own.
 
 use axum::body::{Body, to_bytes};
@@ -74,7 +76,16 @@ pub async fn layer(req: Request, next: Next) -> Response {
             .headers
             .get(HEADER)
             .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+            .map(str::to_string)
+            .or_else(|| {
+                parts.uri.query().and_then(|q| {
+                    serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                        .ok()?
+                        .into_iter()
+                        .find(|(k, _)| k == FIELD)
+                        .map(|(_, v)| v)
+                })
+            });
         let is_form = parts
             .headers
             .get(CONTENT_TYPE)

@@ -2,8 +2,10 @@
 //! from the JSON API. Every form carries the CSRF token (see `middleware::csrf`).
 
 mod admin;
+mod applications;
 mod auth;
 mod home;
+mod registry;
 
 use askama::Template;
 use axum::Router;
@@ -37,6 +39,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/users/{id}/{action}", post(admin::user_action))
         .route("/audit", get(admin::audit_page))
         .route("/audit/verify", post(admin::audit_verify))
+        .merge(registry::routes())
+        .merge(applications::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(csrf::layer))
         .with_state(state);
@@ -107,10 +111,22 @@ impl Shell {
 
 /// The menu of a role: what it may open beyond its home page.
 fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
+    const APPLICATIONS: (&str, &str) = ("/applications", "申报书");
+    const UNITS: (&str, &str) = ("/units", "建站单位");
+    const SOCIETIES: (&str, &str) = ("/societies", "学会");
     match role {
-        Role::Admin => vec![("/admin/users", "账户管理"), ("/audit", "审计日志")],
-        Role::Supervisor => vec![("/audit", "审计日志")],
-        _ => vec![],
+        Role::HostUnit => vec![APPLICATIONS, ("/unit", "单位信息")],
+        Role::Society => vec![APPLICATIONS, ("/society", "学会信息与专家库")],
+        Role::CountyCast | Role::CountyTalent => vec![APPLICATIONS, UNITS],
+        Role::CityCast => vec![APPLICATIONS, ("/rounds", "申报批次"), UNITS, SOCIETIES],
+        Role::TalentOffice => vec![APPLICATIONS, UNITS, SOCIETIES],
+        Role::Supervisor => vec![APPLICATIONS, ("/audit", "审计日志")],
+        Role::Admin => vec![
+            ("/admin/users", "账户管理"),
+            UNITS,
+            SOCIETIES,
+            ("/audit", "审计日志"),
+        ],
     }
 }
 
