@@ -589,6 +589,8 @@ pub struct Staff {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 pub struct DraftInput {
     pub round_id: i64,
+    /// Left out (0): the host unit's own.
+    #[serde(default)]
     pub unit_id: i64,
     pub society_id: i64,
     #[serde(default)]

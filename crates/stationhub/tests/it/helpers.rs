@@ -117,49 +117,61 @@ impl TestApp {
         self.token("admin", PASSWORD).await
     }
 
-    /// A host unit in `county`.
+    /// A host unit in `county` (企业科协, registered in Yiyang, an independent legal person).
     pub async fn unit(&self, name: &str, county: &str) -> i64 {
+        self.unit_with(name, county, |_| {}).await
+    }
+
+    /// A host unit whose profile `change` adjusts first.
+    pub async fn unit_with(
+        &self,
+        name: &str,
+        county: &str,
+        change: impl FnOnce(&mut UnitInput),
+    ) -> i64 {
         static N: AtomicU32 = AtomicU32::new(1);
         let code = CreditCode::complete(&format!(
             "91430900MA{:07}",
             N.fetch_add(1, Ordering::Relaxed)
         ))
         .unwrap();
+        let mut input = UnitInput {
+            name: name.into(),
+            credit_code: code.as_str().into(),
+            nature: "企业科协".into(),
+            county: county.into(),
+            legal_rep: "张三".into(),
+            address: "益阳市".into(),
+            postcode: "413000".into(),
+            contact_name: "李四".into(),
+            contact_phone: "0737-1234567".into(),
+            contact_mobile: "13800000000".into(),
+            fax: String::new(),
+            email: "a@example.cn".into(),
+            qq_wechat: String::new(),
+            registered_in_yiyang: true,
+            independent_legal_person: true,
+            has_funded_expert_workstation: false,
+        };
+        change(&mut input);
         self.store
-            .create_unit(
-                &Actor::system("test"),
-                UnitInput {
-                    name: name.into(),
-                    credit_code: code.as_str().into(),
-                    nature: "企业科协".into(),
-                    county: county.into(),
-                    legal_rep: "张三".into(),
-                    address: "益阳市".into(),
-                    postcode: "413000".into(),
-                    contact_name: "李四".into(),
-                    contact_phone: "0737-1234567".into(),
-                    contact_mobile: "13800000000".into(),
-                    fax: String::new(),
-                    email: "a@example.cn".into(),
-                    qq_wechat: String::new(),
-                    registered_in_yiyang: true,
-                    independent_legal_person: true,
-                    has_funded_expert_workstation: false,
-                }
-                .parse()
-                .unwrap(),
-            )
+            .create_unit(&Actor::system("test"), input.parse().unwrap())
             .await
             .unwrap()
     }
 
+    /// A provincial society.
     pub async fn society(&self, name: &str) -> i64 {
+        self.society_with(name, "provincial").await
+    }
+
+    pub async fn society_with(&self, name: &str, level: &str) -> i64 {
         self.store
             .create_society(
                 &Actor::system("test"),
                 SocietyInput {
                     name: name.into(),
-                    level: "provincial".into(),
+                    level: level.into(),
                     legal_rep: "王五".into(),
                     legal_rep_title: "理事长".into(),
                     legal_rep_mobile: "13900000000".into(),
