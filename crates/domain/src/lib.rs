@@ -10,16 +10,23 @@
 //! - [`application`]: the 申报书 and the submission rules (SPEC §3 rules 1–8, 17).
 //! - [`audit`]: the hash-chained audit trail.
 //! - [`organisation`]: host units and societies, the unified social credit code.
+//! - [`round`]: 申报批次 (第八条, 第十二条 quota per round).
+//! - [`review`]: the review steps and who owns each (第八条（一）（二）), the quota at approval.
+//! - [`calendar`]: working days with statutory holidays and 调休 (the notice period).
+//! - [`notice`]: the public notice, objections and the award (第八条（三）（四）).
 //! - [`upload`]: which uploaded files are accepted, by content; the size limit; safe names.
 //! - [`error`]: the domain's error type, with the article each refusal cites.
 
 pub mod account;
 pub mod application;
 pub mod audit;
+pub mod calendar;
 pub mod clock;
 pub mod error;
+pub mod notice;
 pub mod organisation;
 pub mod policy;
+pub mod review;
 pub mod round;
 pub mod upload;
 
