@@ -31,6 +31,8 @@ pub enum DomainError {
     AccountLocked { failures: u32, until: String },
     #[error("登录尝试过于频繁，请稍后再试")]
     TooManySignIns,
+    #[error("提交过于频繁，请稍后再试")]
+    TooManyRequests,
     #[error("账户已停用，请联系系统管理员")]
     AccountDisabled,
     #[error("登录已失效或已超时，请重新登录")]
@@ -89,7 +91,7 @@ impl DomainError {
         use DomainError::*;
         match self {
             WrongCredentials | Unauthenticated => ErrorKind::Unauthenticated,
-            AccountLocked { .. } | TooManySignIns => ErrorKind::TooMany,
+            AccountLocked { .. } | TooManySignIns | TooManyRequests => ErrorKind::TooMany,
             AccountDisabled | PasswordChangeRequired | Forbidden | CsrfMismatch => {
                 ErrorKind::Forbidden
             }
@@ -111,6 +113,7 @@ impl DomainError {
             WrongCredentials => "wrong_credentials",
             AccountLocked { .. } => "account_locked",
             TooManySignIns => "too_many_attempts",
+            TooManyRequests => "too_many_requests",
             AccountDisabled => "account_disabled",
             Unauthenticated => "unauthenticated",
             PasswordChangeRequired => "password_change_required",

@@ -176,7 +176,8 @@ impl Store {
                 insert_office(&tx, &actor, role, name, None).await?;
             }
         }
-        tx.commit().await
+        tx.commit().await?;
+        self.seed_calendar().await
     }
 
     pub async fn counties(&self) -> Result<Vec<county::Model>, StoreError> {
@@ -413,6 +414,19 @@ impl Store {
         now: DateTime<Utc>,
         limit: u32,
     ) -> Result<(), StoreError> {
+        self.throttle(addr, now, limit, DomainError::TooManySignIns)
+            .await
+    }
+
+    /// Counts one attempt under `key` in the current minute; past `limit`, refuses with `err`.
+    pub async fn throttle(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        limit: u32,
+        err: DomainError,
+    ) -> Result<(), StoreError> {
+        let addr = key;
         let minute = now.timestamp().div_euclid(60);
         let tx = self.begin().await?;
         signin_throttle::Entity::insert(signin_throttle::ActiveModel {
@@ -445,7 +459,7 @@ impl Store {
             .await?;
         tx.commit().await?;
         if attempts as u32 > limit {
-            return Err(DomainError::TooManySignIns.into());
+            return Err(err.into());
         }
         Ok(())
     }

@@ -131,6 +131,9 @@ pub struct ApplicationView {
     pub staff: Vec<Staff>,
     pub files: Vec<FileView>,
     pub events: Vec<EventView>,
+    /// The reviewers' opinions, oldest first (the form's opinion boxes).
+    pub opinions: Vec<crate::entity::opinion::Model>,
+    pub site_inspections: Vec<crate::entity::site_inspection::Model>,
 }
 
 impl ApplicationView {
@@ -467,6 +470,8 @@ impl Store {
                 .collect(),
             staff: draft.staff,
             files: files.into_iter().map(FileView::from).collect(),
+            opinions: self.opinions(id).await?,
+            site_inspections: self.site_inspections(id).await?,
             events: events
                 .into_iter()
                 .map(|e| EventView {

@@ -11,6 +11,7 @@ pub mod entity;
 pub mod files;
 pub mod migration;
 pub mod orgs;
+pub mod review;
 mod store;
 
 pub use store::{Actor, Backend, Page, Store, StoreError, Tx};

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_platform;
 mod m20261125_000002_applications;
+mod m20261125_000003_review;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_platform::Migration),
             Box::new(m20261125_000002_applications::Migration),
+            Box::new(m20261125_000003_review::Migration),
         ]
     }
 }

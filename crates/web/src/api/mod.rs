@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod applications;
 pub mod audit;
 pub mod registry;
+pub mod review;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -57,6 +58,24 @@ use crate::error::{ApiError, ErrorBody, ErrorDetail};
         applications::confirm,
         applications::check,
         applications::submit,
+        review::decide,
+        review::queue,
+        review::publish_notice,
+        review::notices,
+        review::notice,
+        review::lodge_objection,
+        review::objections,
+        review::handle_objection,
+        review::award,
+        review::stations,
+        review::station,
+        review::notice_end,
+        review::calendar_year,
+        review::set_day,
+        review::remove_day,
+        review::add_year,
+        review::inbox,
+        review::inbox_read,
     ),
     components(schemas(ErrorBody, ErrorDetail, crate::error::ViolationJson, crate::error::FieldJson)),
     modifiers(&BearerAuth)
@@ -146,6 +165,30 @@ pub fn router() -> Router<AppState> {
         )
         .route("/applications/{id}/check", get(applications::check))
         .route("/applications/{id}/submit", post(applications::submit))
+        .route("/applications/{id}/decisions", post(review::decide))
+        .route("/applications/{id}/award", post(review::award))
+        .route("/queue", get(review::queue))
+        .route(
+            "/notices",
+            post(review::publish_notice).get(review::notices),
+        )
+        .route("/notices/{id}", get(review::notice))
+        .route(
+            "/notices/{id}/objections",
+            post(review::lodge_objection).get(review::objections),
+        )
+        .route("/objections/{id}/handling", post(review::handle_objection))
+        .route("/stations", get(review::stations))
+        .route("/stations/{id}", get(review::station))
+        .route("/calendar", get(review::calendar_year))
+        .route("/calendar/notice-end", get(review::notice_end))
+        .route(
+            "/calendar/days/{date}",
+            put(review::set_day).delete(review::remove_day),
+        )
+        .route("/calendar/years", post(review::add_year))
+        .route("/me/inbox", get(review::inbox))
+        .route("/me/inbox/read", post(review::inbox_read))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(1024 * 1024))
