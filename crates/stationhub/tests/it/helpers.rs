@@ -72,6 +72,49 @@ impl TestApp {
         base
     }
 
+    /// Starts the real `stationhub serve` as a separate process on this database (a second
+    /// machine, as far as the database can tell). Killed when the returned guard drops.
+    pub fn server_process(&self) -> ServerProcess {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stationhub"))
+            .args(["--database", &self.db_url, "serve", "--bind", "127.0.0.1:0"])
+            .env("STATIONHUB_DATA_DIR", self._dir.path().join("files"))
+            .env("STATIONHUB_TODAY", self.clock.today().to_string())
+            .env("STATIONHUB_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .trim()
+            .trim_start_matches("stationhub: ")
+            .trim_end_matches('/')
+            .to_string();
+        assert!(base.starts_with("http://"), "server said {line:?}");
+        ServerProcess { child, base }
+    }
+
+    /// Moves "today" to `date`: a new server with that clock takes over on the same database
+    /// (as after a restart with STATIONHUB_TODAY set).
+    pub async fn travel_to(&mut self, date: &str) {
+        let clock = Clock::fixed(chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap());
+        let store = open(&self.db_url).await;
+        let (base, handle) = start(
+            store,
+            self._dir.path().join("files"),
+            Config::default(),
+            clock,
+        )
+        .await;
+        self.servers.push(handle);
+        self.base = base;
+        self.clock = clock;
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -322,6 +365,19 @@ impl TestApp {
             .env("STATIONHUB_LOG", "warn")
             .output()
             .unwrap()
+    }
+}
+
+/// A `stationhub serve` process, killed on drop.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub base: String,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

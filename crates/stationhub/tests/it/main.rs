@@ -13,3 +13,4 @@ mod pages;
 mod platform;
 mod registry;
 mod registry_pages;
+mod review;
