@@ -1201,3 +1201,83 @@ async fn notify(
     }
     Ok(())
 }
+
+impl Store {
+    /// Records an organisation's seal image (uploaded once, stamped on its opinions).
+    /// `owner` is `office:ID` or `unit:ID`; the image is already checked and stored.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn set_seal(
+        &self,
+        user: &UserView,
+        owner: &str,
+        filename: &str,
+        content_type: &str,
+        size: i64,
+        sha256: &str,
+        storage_key: &str,
+    ) -> Result<i64, StoreError> {
+        let tx = self.begin().await?;
+        let f = crate::entity::file::ActiveModel {
+            owner_kind: Set("seal".into()),
+            owner_id: Set(0),
+            kind: Set(owner.into()),
+            filename: Set(filename.into()),
+            content_type: Set(content_type.into()),
+            size: Set(size),
+            sha256: Set(sha256.into()),
+            storage_key: Set(storage_key.into()),
+            uploaded_by: Set(Some(user.id)),
+            uploaded_at: Set(Utc::now()),
+            removed: Set(false),
+            ..Default::default()
+        }
+        .insert(tx.conn())
+        .await?;
+        crate::entity::seal::Entity::insert(crate::entity::seal::ActiveModel {
+            owner: Set(owner.into()),
+            file_id: Set(f.id),
+            uploaded_at: Set(Utc::now()),
+        })
+        .on_conflict(
+            OnConflict::column(crate::entity::seal::Column::Owner)
+                .update_columns([
+                    crate::entity::seal::Column::FileId,
+                    crate::entity::seal::Column::UploadedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(tx.conn())
+        .await?;
+        tx.audit(
+            &user.actor(),
+            Change::new("seal.set", "seal", owner)
+                .after(serde_json::json!({"file_id": f.id, "sha256": sha256})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(f.id)
+    }
+
+    /// The seal image file of an organisation, if uploaded.
+    pub async fn seal(
+        &self,
+        owner: &str,
+    ) -> Result<Option<crate::entity::file::Model>, StoreError> {
+        let Some(s) = crate::entity::seal::Entity::find_by_id(owner.to_string())
+            .one(self.db())
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(crate::entity::file::Entity::find_by_id(s.file_id)
+            .one(self.db())
+            .await?)
+    }
+}
+
+/// Whose seal a user stamps: their office's, or their unit's.
+pub fn seal_owner(user: &UserView) -> Option<String> {
+    user.office_id
+        .map(|o| format!("office:{o}"))
+        .or(user.unit_id.map(|u| format!("unit:{u}")))
+}

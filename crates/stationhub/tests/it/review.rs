@@ -678,3 +678,41 @@ async fn object_to(app: &TestApp, notice: i64, body: Value) -> (StatusCode, Valu
     let status = res.status();
     (status, res.json::<Value>().await.unwrap_or(Value::Null))
 }
+
+#[tokio::test]
+async fn each_office_uploads_its_seal_once() {
+    let s = scenario().await;
+    let r = reviewers(&s.app).await;
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR seal".to_vec();
+    let upload = |token: String, bytes: Vec<u8>, name: &'static str| {
+        let app = &s.app;
+        async move {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
+            let res = app
+                .client
+                .post(app.url("/api/v1/seal"))
+                .bearer_auth(token)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (st, b) = upload(r.county.clone(), png.clone(), "资阳区科协章.png").await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert!(b["owner"].as_str().unwrap().starts_with("office:"));
+    let (st, b) = upload(s.host.clone(), png.clone(), "公章.png").await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert!(b["owner"].as_str().unwrap().starts_with("unit:"));
+    let (st, _) = upload(s.host.clone(), PDF_BYTES.to_vec(), "章.pdf").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "a seal is an image");
+    let (st, _) = upload(s.society.clone(), png, "学会章.png").await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+}
+
+const PDF_BYTES: &[u8] = crate::applications::PDF;

@@ -76,6 +76,7 @@ use crate::error::{ApiError, ErrorBody, ErrorDetail};
         review::add_year,
         review::inbox,
         review::inbox_read,
+        review::upload_seal,
     ),
     components(schemas(ErrorBody, ErrorDetail, crate::error::ViolationJson, crate::error::FieldJson)),
     modifiers(&BearerAuth)
@@ -189,6 +190,10 @@ pub fn router() -> Router<AppState> {
         .route("/calendar/years", post(review::add_year))
         .route("/me/inbox", get(review::inbox))
         .route("/me/inbox/read", post(review::inbox_read))
+        .route(
+            "/seal",
+            post(review::upload_seal).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(1024 * 1024))

@@ -579,3 +579,74 @@ pub async fn inbox_read(
     app.store.mark_read(s.user.id).await?;
     Ok(ApiJson(serde_json::json!({"status": "ok"})))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SealJson {
+    /// `office:ID` or `unit:ID`.
+    pub owner: String,
+    /// Download with `GET /api/v1/files/{file_id}`.
+    pub file_id: i64,
+}
+
+/// Upload the seal image of the signed-in user's organisation (multipart `file`: PNG, JPEG,
+/// GIF or WebP). It is stamped on the organisation's opinions.
+#[utoipa::path(post, path = "/api/v1/seal", tag = "review",
+    security(("bearer" = [])),
+    responses((status = 201, body = SealJson), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn upload_seal(
+    State(app): State<AppState>,
+    user: ApiUser,
+    multipart: axum::extract::Multipart,
+) -> Result<impl IntoResponse, ApiError> {
+    let (owner, file_id) = store_seal(&app, &user.0.user, multipart).await?;
+    Ok((StatusCode::CREATED, ApiJson(SealJson { owner, file_id })))
+}
+
+/// Reads `file` from a multipart body and records it as the user's organisation's seal.
+pub async fn store_seal(
+    app: &AppState,
+    user: &stationhub_storage::accounts::UserView,
+    mut multipart: axum::extract::Multipart,
+) -> Result<(String, i64), ApiError> {
+    use sha2::Digest;
+    let owner = match user.role {
+        Role::HostUnit
+        | Role::CountyCast
+        | Role::CountyTalent
+        | Role::CityCast
+        | Role::TalentOffice => stationhub_storage::review::seal_owner(user),
+        _ => None,
+    }
+    .ok_or(DomainError::Forbidden)?;
+    let mut upload = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("上传内容无法解析：{}", e.body_text())))?
+    {
+        if field.name() == Some("file") {
+            let name =
+                stationhub_domain::upload::safe_filename(field.file_name().unwrap_or("seal"));
+            let bytes = field.bytes().await.map_err(|e| {
+                ApiError::bad_request(format!("上传内容无法解析：{}", e.body_text()))
+            })?;
+            upload = Some((name, bytes));
+        }
+    }
+    let (name, bytes) = upload.ok_or_else(|| DomainError::invalid("file", "请选择印章图片"))?;
+    stationhub_domain::upload::check_size(bytes.len() as u64)?;
+    let ty = stationhub_domain::upload::sniff(&bytes, &name)?;
+    if !ty.is_image() {
+        return Err(DomainError::invalid("file", "印章须为图片（PNG、JPEG、GIF 或 WebP）").into());
+    }
+    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    let key = stationhub_storage::files::new_key("seals");
+    let size = bytes.len() as i64;
+    app.files.put(&key, bytes).await?;
+    let file_id = app
+        .store
+        .set_seal(user, &owner, &name, ty.mime(), size, &sha, &key)
+        .await?;
+    Ok((owner, file_id))
+}
