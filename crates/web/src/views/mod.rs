@@ -6,6 +6,7 @@ mod applications;
 mod auth;
 mod home;
 mod registry;
+mod review;
 
 use askama::Template;
 use axum::Router;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/audit/verify", post(admin::audit_verify))
         .merge(registry::routes())
         .merge(applications::routes())
+        .merge(review::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(csrf::layer))
         .with_state(state);
@@ -111,16 +113,53 @@ impl Shell {
 
 /// The menu of a role: what it may open beyond its home page.
 fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
+    const QUEUE: (&str, &str) = ("/queue", "待办");
     const APPLICATIONS: (&str, &str) = ("/applications", "申报书");
     const UNITS: (&str, &str) = ("/units", "建站单位");
     const SOCIETIES: (&str, &str) = ("/societies", "学会");
+    const NOTICES: (&str, &str) = ("/notices", "公示");
+    const STATIONS: (&str, &str) = ("/stations", "服务站");
+    const ROUNDS: (&str, &str) = ("/rounds", "申报批次");
+    const SEAL: (&str, &str) = ("/seal", "印章");
+    const INBOX: (&str, &str) = ("/inbox", "消息");
     match role {
-        Role::HostUnit => vec![APPLICATIONS, ("/unit", "单位信息")],
-        Role::Society => vec![APPLICATIONS, ("/society", "学会信息与专家库")],
-        Role::CountyCast | Role::CountyTalent => vec![APPLICATIONS, UNITS],
-        Role::CityCast => vec![APPLICATIONS, ("/rounds", "申报批次"), UNITS, SOCIETIES],
-        Role::TalentOffice => vec![APPLICATIONS, UNITS, SOCIETIES],
-        Role::Supervisor => vec![APPLICATIONS, ("/audit", "审计日志")],
+        Role::HostUnit => vec![APPLICATIONS, ("/unit", "单位信息"), ROUNDS, SEAL, INBOX],
+        Role::Society => vec![APPLICATIONS, ("/society", "学会信息与专家库"), INBOX],
+        Role::CountyCast | Role::CountyTalent => {
+            vec![QUEUE, APPLICATIONS, UNITS, STATIONS, SEAL, INBOX]
+        }
+        Role::CityCast => vec![
+            QUEUE,
+            APPLICATIONS,
+            NOTICES,
+            STATIONS,
+            ROUNDS,
+            UNITS,
+            SOCIETIES,
+            ("/calendar", "工作日历"),
+            SEAL,
+            INBOX,
+        ],
+        Role::TalentOffice => vec![
+            QUEUE,
+            APPLICATIONS,
+            ("/awards", "授牌"),
+            NOTICES,
+            STATIONS,
+            UNITS,
+            SOCIETIES,
+            SEAL,
+            INBOX,
+        ],
+        Role::Supervisor => vec![
+            APPLICATIONS,
+            STATIONS,
+            UNITS,
+            SOCIETIES,
+            ROUNDS,
+            ("/audit", "审计日志"),
+            INBOX,
+        ],
         Role::Admin => vec![
             ("/admin/users", "账户管理"),
             UNITS,
