@@ -14,3 +14,4 @@ mod platform;
 mod registry;
 mod registry_pages;
 mod review;
+mod review_pages;
