@@ -151,6 +151,10 @@ impl DomainError {
                     message: format!("{}（{}）", v.message, v.article),
                 })
                 .collect(),
+            DomainError::Invalid { field, message } => vec![FieldError {
+                field: field.clone(),
+                message: message.clone(),
+            }],
             other => other
                 .field()
                 .map(|f| {

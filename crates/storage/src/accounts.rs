@@ -394,7 +394,7 @@ impl Store {
         let total = q.clone().count(self.db()).await?;
         let rows = q
             .order_by_asc(user::Column::Id)
-            .offset((page - 1) * per_page)
+            .offset(crate::offset(page, per_page))
             .limit(per_page)
             .all(self.db())
             .await?;
@@ -668,7 +668,7 @@ impl Store {
     }
 
     /// Links an account to the unit or society its owner has just registered.
-    pub async fn link_user(
+    pub(crate) async fn link_user(
         &self,
         tx: &crate::Tx,
         user: &UserView,

@@ -550,7 +550,7 @@ impl Store {
         let rows = q
             .order_by_desc(C::UpdatedAt)
             .order_by_desc(C::Id)
-            .offset((page - 1) * per_page)
+            .offset(crate::offset(page, per_page))
             .limit(per_page)
             .all(self.db())
             .await?;

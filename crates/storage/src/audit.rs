@@ -148,7 +148,7 @@ impl Store {
         let total = q.clone().count(&self.db().clone()).await?;
         let items = q
             .order_by_desc(audit_log::Column::Seq)
-            .offset((page - 1) * per_page)
+            .offset(crate::offset(page, per_page))
             .limit(per_page)
             .all(self.db())
             .await?

@@ -15,3 +15,8 @@ pub mod review;
 mod store;
 
 pub use store::{Actor, Backend, Page, Store, StoreError, Tx};
+
+/// The offset of a page (1-based), safe for any page number a query string can hold.
+pub fn offset(page: u64, per_page: u64) -> u64 {
+    page.saturating_sub(1).saturating_mul(per_page)
+}

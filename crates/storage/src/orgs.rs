@@ -61,21 +61,85 @@ async fn county_id(tx: &Tx, name: &str) -> Result<i64, StoreError> {
 impl Store {
     pub async fn create_unit(&self, actor: &Actor, u: UnitProfile) -> Result<i64, StoreError> {
         let tx = self.begin().await?;
-        let county_id = county_id(&tx, &u.county).await?;
-        let now = Utc::now();
-        let m = unit::ActiveModel {
-            created_at: Set(now),
-            ..unit_fields(&u, county_id)
-        }
-        .insert(tx.conn())
-        .await
-        .map_err(|e| conflict_on_unique(e, "该统一社会信用代码的单位已存在"))?;
-        tx.audit(actor, Change::new("unit.create", "unit", m.id).after(&u))
-            .await?;
+        let id = insert_unit(&tx, actor, &u).await?;
         tx.commit().await?;
-        Ok(m.id)
+        Ok(id)
     }
 
+    /// A host-unit account not yet linked registers its own unit and is linked to it, in one
+    /// transaction (two quick submissions make one unit).
+    pub async fn register_own_unit(
+        &self,
+        user: &crate::accounts::UserView,
+        u: UnitProfile,
+    ) -> Result<i64, StoreError> {
+        let tx = self.begin().await?;
+        still_unlinked(&tx, user.id).await?;
+        let id = insert_unit(&tx, &user.actor(), &u).await?;
+        self.link_user(&tx, user, Some(id), None).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A society account not yet linked registers its own society and is linked to it.
+    pub async fn register_own_society(
+        &self,
+        user: &crate::accounts::UserView,
+        s: SocietyProfile,
+    ) -> Result<i64, StoreError> {
+        let tx = self.begin().await?;
+        still_unlinked(&tx, user.id).await?;
+        let id = insert_society(&tx, &user.actor(), &s).await?;
+        self.link_user(&tx, user, None, Some(id)).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}
+
+async fn still_unlinked(tx: &Tx, user_id: i64) -> Result<(), StoreError> {
+    let u = crate::entity::user::Entity::find_by_id(user_id)
+        .one(tx.conn())
+        .await?
+        .ok_or(DomainError::Unauthenticated)?;
+    if u.unit_id.is_some() || u.society_id.is_some() {
+        return Err(
+            DomainError::Conflict("本账户已关联单位或学会，请修改其信息而不是新建".into()).into(),
+        );
+    }
+    Ok(())
+}
+
+async fn insert_unit(tx: &Tx, actor: &Actor, u: &UnitProfile) -> Result<i64, StoreError> {
+    let county_id = county_id(tx, &u.county).await?;
+    let m = unit::ActiveModel {
+        created_at: Set(Utc::now()),
+        ..unit_fields(u, county_id)
+    }
+    .insert(tx.conn())
+    .await
+    .map_err(|e| conflict_on_unique(e, "该统一社会信用代码的单位已存在"))?;
+    tx.audit(actor, Change::new("unit.create", "unit", m.id).after(u))
+        .await?;
+    Ok(m.id)
+}
+
+async fn insert_society(tx: &Tx, actor: &Actor, s: &SocietyProfile) -> Result<i64, StoreError> {
+    let m = society::ActiveModel {
+        created_at: Set(Utc::now()),
+        ..society_fields(s)
+    }
+    .insert(tx.conn())
+    .await
+    .map_err(|e| conflict_on_unique(e, "同名学会已存在"))?;
+    tx.audit(
+        actor,
+        Change::new("society.create", "society", m.id).after(s),
+    )
+    .await?;
+    Ok(m.id)
+}
+
+impl Store {
     pub async fn update_unit(
         &self,
         actor: &Actor,
@@ -133,7 +197,7 @@ impl Store {
         let total = q.clone().count(self.db()).await?;
         let rows = q
             .order_by_asc(unit::Column::Id)
-            .offset((page - 1) * per_page)
+            .offset(crate::offset(page, per_page))
             .limit(per_page)
             .all(self.db())
             .await?;
@@ -182,20 +246,9 @@ impl Store {
         s: SocietyProfile,
     ) -> Result<i64, StoreError> {
         let tx = self.begin().await?;
-        let m = society::ActiveModel {
-            created_at: Set(Utc::now()),
-            ..society_fields(&s)
-        }
-        .insert(tx.conn())
-        .await
-        .map_err(|e| conflict_on_unique(e, "同名学会已存在"))?;
-        tx.audit(
-            actor,
-            Change::new("society.create", "society", m.id).after(&s),
-        )
-        .await?;
+        let id = insert_society(&tx, actor, &s).await?;
         tx.commit().await?;
-        Ok(m.id)
+        Ok(id)
     }
 
     pub async fn update_society(
@@ -246,7 +299,7 @@ impl Store {
         let total = q.clone().count(self.db()).await?;
         let items = q
             .order_by_asc(society::Column::Id)
-            .offset((page - 1) * per_page)
+            .offset(crate::offset(page, per_page))
             .limit(per_page)
             .all(self.db())
             .await?;

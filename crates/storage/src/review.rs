@@ -973,7 +973,7 @@ impl Store {
         let rows = q
             .order_by_desc(station::Column::AwardedOn)
             .order_by_desc(station::Column::Id)
-            .offset((page - 1) * per_page)
+            .offset(crate::offset(page, per_page))
             .limit(per_page)
             .all(self.db())
             .await?;

@@ -102,3 +102,27 @@ async fn pages_and_api_carry_the_security_headers() {
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_wrong_method_or_an_absurd_page_is_answered_plainly() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let res = app
+        .client
+        .put(app.url("/api/v1/counties"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+    let res = app.client.put(app.url("/login")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(res.text().await.unwrap().contains("不接受这种请求方式"));
+    let (s, body) = app
+        .get("/api/v1/audit?page=18446744073709551615", &admin)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["items"].as_array().unwrap().len(), 0);
+}

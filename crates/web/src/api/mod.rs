@@ -196,11 +196,20 @@ pub fn router() -> Router<AppState> {
         )
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(1024 * 1024))
 }
 
 async fn openapi() -> impl IntoResponse {
     Json(ApiDoc::openapi())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::Request {
+        status: axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        code: "method_not_allowed",
+        message: "该接口不支持此请求方法".into(),
+    }
 }
 
 async fn not_found() -> ApiError {

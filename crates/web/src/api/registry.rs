@@ -98,12 +98,12 @@ pub async fn create_unit(
     if !self_registration {
         user.require(&[Role::CityCast, Role::Admin])?;
     }
-    let id = app.store.create_unit(&me.actor(), input.parse()?).await?;
-    if self_registration {
-        let tx = app.store.begin().await?;
-        app.store.link_user(&tx, me, Some(id), None).await?;
-        tx.commit().await?;
-    }
+    let profile = input.parse()?;
+    let id = if self_registration {
+        app.store.register_own_unit(me, profile).await?
+    } else {
+        app.store.create_unit(&me.actor(), profile).await?
+    };
     Ok((StatusCode::CREATED, ApiJson(Created { id })))
 }
 
@@ -186,15 +186,12 @@ pub async fn create_society(
     if !self_registration {
         user.require(&[Role::CityCast, Role::Admin])?;
     }
-    let id = app
-        .store
-        .create_society(&me.actor(), input.parse()?)
-        .await?;
-    if self_registration {
-        let tx = app.store.begin().await?;
-        app.store.link_user(&tx, me, None, Some(id)).await?;
-        tx.commit().await?;
-    }
+    let profile = input.parse()?;
+    let id = if self_registration {
+        app.store.register_own_society(me, profile).await?
+    } else {
+        app.store.create_society(&me.actor(), profile).await?
+    };
     Ok((StatusCode::CREATED, ApiJson(Created { id })))
 }
 

@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(applications::routes())
         .merge(review::routes())
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(csrf::layer))
         .with_state(state);
     Router::new()
@@ -60,6 +61,13 @@ async fn stylesheet() -> Response {
         include_str!("../../static/app.css"),
     )
         .into_response()
+}
+
+async fn method_not_allowed() -> PageError {
+    PageError {
+        status: axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        message: "此页面不接受这种请求方式，请从页面上的链接或按钮进入。".into(),
+    }
 }
 
 async fn not_found() -> PageError {

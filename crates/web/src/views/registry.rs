@@ -454,11 +454,7 @@ async fn register_unit(
     me: &UserView,
     profile: stationhub_domain::organisation::UnitProfile,
 ) -> Result<i64, StoreError> {
-    let id = app.store.create_unit(&me.actor(), profile).await?;
-    let tx = app.store.begin().await?;
-    app.store.link_user(&tx, me, Some(id), None).await?;
-    tx.commit().await?;
-    Ok(id)
+    app.store.register_own_unit(me, profile).await
 }
 
 #[derive(Template)]
@@ -870,11 +866,7 @@ async fn register_society(
     me: &UserView,
     profile: stationhub_domain::organisation::SocietyProfile,
 ) -> Result<i64, StoreError> {
-    let id = app.store.create_society(&me.actor(), profile).await?;
-    let tx = app.store.begin().await?;
-    app.store.link_user(&tx, me, None, Some(id)).await?;
-    tx.commit().await?;
-    Ok(id)
+    app.store.register_own_society(me, profile).await
 }
 
 async fn own_add_expert(
