@@ -16,7 +16,11 @@ mod store;
 
 pub use store::{Actor, Backend, Page, Store, StoreError, Tx};
 
-/// The offset of a page (1-based), safe for any page number a query string can hold.
+/// The last page a list will seek to; beyond it lists are simply empty.
+pub const MAX_PAGE: u64 = 1_000_000;
+
+/// The offset of a page (1-based), safe for any page number a query string can hold (the
+/// database drivers take offsets as signed 64-bit numbers).
 pub fn offset(page: u64, per_page: u64) -> u64 {
-    page.saturating_sub(1).saturating_mul(per_page)
+    (page.clamp(1, MAX_PAGE) - 1).saturating_mul(per_page.min(10_000))
 }
