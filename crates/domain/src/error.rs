@@ -51,7 +51,7 @@ pub enum DomainError {
     CsrfMismatch,
     #[error("{0}不存在或无权查看")]
     NotFound(String),
-    #[error("{field}：{message}")]
+    #[error("{message}")]
     Invalid { field: String, message: String },
     #[error("{0}")]
     Conflict(String),

@@ -1,18 +1,34 @@
 //! The home page of each role: what waits for this user. Panels whose content later parts of
-//! the product fill say what will appear there.
+//! the product fill say what will appear there; panels with items list them (the host unit's
+//! applications, the applications awaiting a society's confirmation).
 
 use askama::Template;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use stationhub_domain::account::Role;
+use stationhub_domain::application::State as AppStateKind;
+use stationhub_storage::applications::ApplicationFilter;
 
 use super::{PageUser, Shell, render};
+use crate::AppState;
 use crate::error::PageError;
 
 pub struct Panel {
     pub id: &'static str,
     pub title: &'static str,
+    /// Shown when the panel lists no items.
     pub body: &'static str,
     pub href: Option<&'static str>,
+    pub items: Vec<PanelItem>,
+    /// A link below the items, e.g. to the whole list.
+    pub more: Option<(&'static str, &'static str)>,
+}
+
+/// One thing waiting for the user: what it is, where it is, and its state.
+pub struct PanelItem {
+    pub href: String,
+    pub text: String,
+    pub tag: String,
 }
 
 const fn panel(id: &'static str, title: &'static str, body: &'static str) -> Panel {
@@ -21,11 +37,83 @@ const fn panel(id: &'static str, title: &'static str, body: &'static str) -> Pan
         title,
         body,
         href: None,
+        items: Vec::new(),
+        more: None,
     }
 }
 
+/// Home panels show this many items at most.
+const PANEL_ITEMS: u64 = 5;
+
+fn item_text(id: i64, station_name: &str) -> String {
+    if station_name.is_empty() {
+        format!("申报书 #{id}（未填写服务站名称）")
+    } else {
+        station_name.to_string()
+    }
+}
+
+/// Fills the panels that list real items.
+async fn fill(app: &AppState, u: &PageUser, panels: &mut [Panel]) -> Result<(), PageError> {
+    for p in panels.iter_mut() {
+        match (u.user.role, p.id) {
+            (Role::HostUnit, "applications") => {
+                let page = app
+                    .store
+                    .list_applications(&u.user, &ApplicationFilter::default(), 1, PANEL_ITEMS)
+                    .await?;
+                p.items = page
+                    .items
+                    .into_iter()
+                    .map(|a| PanelItem {
+                        href: format!("/applications/{}", a.id),
+                        text: item_text(a.id, &a.station_name),
+                        tag: a.state.label().to_string(),
+                    })
+                    .collect();
+                p.href = Some("/applications");
+                p.more = Some(if p.items.is_empty() {
+                    ("/applications/new", "新建申报书")
+                } else {
+                    ("/applications", "查看全部申报书")
+                });
+            }
+            (Role::Society, "confirmations") => {
+                let mut waiting = Vec::new();
+                for state in [AppStateKind::Draft, AppStateKind::Returned] {
+                    let filter = ApplicationFilter {
+                        state: Some(state),
+                        ..Default::default()
+                    };
+                    let page = app
+                        .store
+                        .list_applications(&u.user, &filter, 1, 100)
+                        .await?;
+                    for row in page.items {
+                        let a = app.store.application(&u.user, row.id).await?;
+                        if a.confirmation_requested_at.is_some() && a.confirmed_at.is_none() {
+                            waiting.push(PanelItem {
+                                href: format!("/applications/{}", a.id),
+                                text: format!(
+                                    "{}（{}）",
+                                    item_text(a.id, &a.station_name),
+                                    a.unit.name
+                                ),
+                                tag: "待确认".into(),
+                            });
+                        }
+                    }
+                }
+                p.items = waiting;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 #[derive(Template)]
-#[template(path = "home.html")]
+#[template(path = "app_home.html")]
 struct HomePage {
     shell: Shell,
     heading: String,
@@ -155,11 +243,13 @@ fn panels(role: Role) -> Vec<Panel> {
     }
 }
 
-pub async fn home(u: PageUser) -> Result<Response, PageError> {
+pub async fn home(State(app): State<AppState>, u: PageUser) -> Result<Response, PageError> {
+    let mut panels = panels(u.user.role);
+    fill(&app, &u, &mut panels).await?;
     let page = HomePage {
         shell: u.shell(),
         heading: format!("{}，您好", u.user.display_name),
-        panels: panels(u.user.role),
+        panels,
     };
     Ok(render(&page)?.into_response())
 }

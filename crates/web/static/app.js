@@ -1,0 +1,342 @@
+/* stationhub — small helpers for the 申报书 pages. Everything works without this file; with it,
+   nothing typed is lost: the edit form is copied into this browser's localStorage on every
+   input, restored when the page is opened again, and saved in the background every minute.
+   No inline script (the Content-Security-Policy forbids it); no external code. */
+(function () {
+  'use strict';
+
+  var AUTOSAVE_MS = 60 * 1000;
+  var SKIP = { csrf_token: true, version: true, form: true };
+
+  function $(id) { return document.getElementById(id); }
+
+  function pad2(n) { return (n < 10 ? '0' : '') + n; }
+  function clock(t) { var d = new Date(t); return pad2(d.getHours()) + ':' + pad2(d.getMinutes()); }
+
+  function storageGet(key) {
+    try { var s = window.localStorage.getItem(key); return s ? JSON.parse(s) : null; } catch (e) { return null; }
+  }
+  function storageSet(key, value) {
+    try { window.localStorage.setItem(key, JSON.stringify(value)); return true; } catch (e) { return false; }
+  }
+  function storageRemove(key) {
+    try { window.localStorage.removeItem(key); } catch (e) { /* unavailable: nothing kept */ }
+  }
+
+  /* The form's content as [name, value] pairs, in page order (repeated names keep their order). */
+  function pairsOf(form) {
+    var out = [];
+    var els = form.elements;
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      if (!el.name || SKIP[el.name] || el.disabled) { continue; }
+      if (el.type === 'file' || el.type === 'submit' || el.type === 'button') { continue; }
+      if ((el.type === 'checkbox' || el.type === 'radio') && !el.checked) { continue; }
+      out.push([el.name, el.value]);
+    }
+    return out;
+  }
+
+  /* What the server would keep of the pairs: trimmed values, line endings unified, blanks left out. */
+  function normal(pairs) {
+    var out = [];
+    for (var i = 0; i < pairs.length; i++) {
+      var v = String(pairs[i][1]).replace(/\r\n?/g, '\n').trim();
+      if (v !== '') { out.push(pairs[i][0] + '=' + v); }
+    }
+    return out.join('\u0000');
+  }
+
+  function initEditForm(form) {
+    var id = form.getAttribute('data-app-id');
+    var key = 'stationhub:application:' + id + ':draft';
+    var versionInput = form.querySelector('input[name=version]');
+    var csrfInput = form.querySelector('input[name=csrf_token]');
+    var status = $('app-autosave');
+    var restoreBox = $('app-restore');
+    var restoreText = $('app-restore-text');
+    var restoreApply = $('app-restore-apply');
+    var restoreDiscard = $('app-restore-discard');
+    var staffBox = $('staff-rows');
+    var society = $('society_id');
+    var expertCount = $('expert-count');
+
+    function serverVersion() { return parseInt(versionInput.value, 10) || 0; }
+
+    var bar = $('app-autosave-bar');
+    function say(text, isError) {
+      if (status) {
+        status.textContent = text;
+        status.className = 'hint app-autosave' + (isError ? ' app-autosave-error' : '');
+      }
+      // The same words beside the save button, which stays in view while the form is filled.
+      if (bar) {
+        bar.textContent = text;
+        bar.className = 'app-autosave-bar' + (isError ? ' app-autosave-error' : '');
+      }
+    }
+
+    /* ---- staff rows: one more row on demand ---- */
+    function addStaffRow() {
+      var rows = staffBox.querySelectorAll('.app-staff-row');
+      var last = rows[rows.length - 1];
+      var row = last.cloneNode(true);
+      var inputs = row.querySelectorAll('input');
+      for (var i = 0; i < inputs.length; i++) { inputs[i].value = ''; inputs[i].removeAttribute('aria-invalid'); }
+      var errs = row.querySelectorAll('.field-error');
+      for (var j = 0; j < errs.length; j++) { errs[j].parentNode.removeChild(errs[j]); }
+      row.className = 'app-staff-row';
+      var no = row.querySelector('.app-staff-no');
+      if (no) { no.textContent = String(rows.length + 1); }
+      staffBox.appendChild(row);
+      return row;
+    }
+    if (staffBox) {
+      var more = document.createElement('button');
+      more.type = 'button';
+      more.className = 'secondary small';
+      more.id = 'add-staff-row';
+      more.textContent = '再加一行';
+      more.addEventListener('click', function () { addStaffRow().querySelector('input').focus(); });
+      staffBox.parentNode.insertBefore(more, staffBox.nextSibling);
+    }
+
+    /* ---- experts: how many are ticked ---- */
+    function countExperts() {
+      if (!expertCount) { return; }
+      var n = form.querySelectorAll('input[name=expert_ids]:checked:not(:disabled)').length;
+      var min = parseInt(expertCount.getAttribute('data-min'), 10) || 0;
+      expertCount.textContent = '已选 ' + n + ' 人' + (n < min ? '，至少还需 ' + (min - n) + ' 人（第七条（六））' : '，已达到 ' + min + ' 人的要求');
+      expertCount.className = n < min ? 'field-error' : 'hint';
+    }
+
+    /* ---- society changed: the old roster's experts cannot come along ---- */
+    var remembered = null;
+    function societyChanged() {
+      if (!society) { return; }
+      var changed = society.value !== society.getAttribute('data-current');
+      var boxes = form.querySelectorAll('input[name=expert_ids]');
+      var note = $('society-changed');
+      if (changed && remembered === null) {
+        remembered = [];
+        for (var i = 0; i < boxes.length; i++) {
+          remembered.push(boxes[i].checked);
+          boxes[i].checked = false;
+          boxes[i].disabled = true;
+        }
+      } else if (!changed && remembered !== null) {
+        for (var j = 0; j < boxes.length; j++) {
+          boxes[j].disabled = false;
+          boxes[j].checked = !!remembered[j];
+        }
+        remembered = null;
+      }
+      if (note) { note.hidden = !changed; }
+      countExperts();
+    }
+
+    /* ---- put pairs back into the form ---- */
+    function applyPairs(pairs) {
+      var values = {};
+      for (var i = 0; i < pairs.length; i++) {
+        (values[pairs[i][0]] = values[pairs[i][0]] || []).push(pairs[i][1]);
+      }
+      if (staffBox) {
+        var want = Math.max((values.staff_name || []).length, (values.staff_mobile || []).length, (values.staff_duty || []).length);
+        while (staffBox.querySelectorAll('.app-staff-row').length < want) { addStaffRow(); }
+      }
+      // Society first, so that the expert boxes are handled for the society the copy names.
+      if (society && values.society_id) { society.value = values.society_id[0]; }
+      remembered = null;
+      var boxes = form.querySelectorAll('input[name=expert_ids]');
+      for (var b = 0; b < boxes.length; b++) { boxes[b].disabled = false; }
+      var taken = {};
+      var els = form.elements;
+      for (var k = 0; k < els.length; k++) {
+        var el = els[k];
+        if (!el.name || SKIP[el.name] || el.type === 'file' || el.type === 'submit' || el.type === 'button') { continue; }
+        var vs = values[el.name] || [];
+        if (el.type === 'checkbox' || el.type === 'radio') {
+          el.checked = vs.indexOf(el.value) !== -1;
+        } else {
+          var n = taken[el.name] || 0;
+          el.value = n < vs.length ? vs[n] : '';
+          taken[el.name] = n + 1;
+        }
+      }
+      societyChanged();
+      countExperts();
+    }
+
+    /* ---- the copy in this browser ---- */
+    function keep() {
+      storageSet(key, { base: serverVersion(), at: Date.now(), pairs: pairsOf(form) });
+    }
+
+    var lastSaved = normal(pairsOf(form));
+    var lastTried = lastSaved;
+    var original = pairsOf(form);
+
+    function hideRestore() { restoreBox.hidden = true; }
+    restoreDiscard.addEventListener('click', function () {
+      storageRemove(key);
+      applyPairs(original);
+      hideRestore();
+      say('已放弃本机保存的内容，表单为服务器上保存的版本。', false);
+    });
+
+    var stored = storageGet(key);
+    if (form.getAttribute('data-typed') === '1') {
+      // The page shows back what was just sent and refused: that is the newest content.
+      keep();
+    } else if (stored && stored.pairs) {
+      var here = normal(original);
+      var justSaved = form.getAttribute('data-saved') === '1';
+      if (normal(stored.pairs) === here || (justSaved && stored.base < serverVersion())) {
+        storageRemove(key);
+      } else if (stored.base === serverVersion()) {
+        applyPairs(stored.pairs);
+        restoreText.textContent = '已恢复您未保存的内容（本机于 ' + clock(stored.at) + ' 保存）。请核对后点“保存草稿”；如不需要，可放弃。';
+        restoreApply.hidden = true;
+        restoreBox.hidden = false;
+      } else {
+        var updated = parseInt(form.getAttribute('data-updated'), 10) || 0;
+        restoreText.textContent = '本机保存有您于 ' + clock(stored.at) + ' 填写但未保存的内容；此后申报书已被修改（可能是他人保存或学会已确认）' +
+          (updated > stored.at ? '，服务器上的内容比本机的更新' : '') + '。恢复后再保存，将以本机内容覆盖现有内容。';
+        restoreApply.hidden = false;
+        restoreBox.hidden = false;
+        restoreApply.addEventListener('click', function () {
+          applyPairs(stored.pairs);
+          hideRestore();
+          keep();
+          say('已恢复本机保存的内容，请核对后点“保存草稿”。', false);
+        });
+      }
+    }
+
+    form.addEventListener('input', keep);
+    // Whatever button sends the form, the copy is what was sent.
+    form.addEventListener('submit', keep);
+    form.addEventListener('change', function (e) {
+      if (e.target === society) { societyChanged(); }
+      if (e.target && e.target.name === 'expert_ids') { countExperts(); }
+      keep();
+    });
+    countExperts();
+
+    /* ---- background save ---- */
+    var paused = false;
+    var busy = false;
+
+    function backgroundSave() {
+      var pairs = pairsOf(form);
+      var now = normal(pairs);
+      if (paused || busy || now === lastSaved || now === lastTried) { return Promise.resolve(); }
+      busy = true;
+      lastTried = now;
+      var body = new URLSearchParams();
+      var all = new FormData(form);
+      all.forEach(function (value, name) { if (typeof value === 'string') { body.append(name, value); } });
+      return fetch(form.getAttribute('action'), {
+        method: 'POST',
+        credentials: 'same-origin',
+        redirect: 'manual',
+        headers: {
+          'Accept': 'application/json',
+          'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8',
+          'X-CSRF-Token': csrfInput.value
+        },
+        body: body.toString()
+      }).then(function (res) {
+        if (res.type === 'opaqueredirect' || res.status === 401) {
+          paused = true;
+          keep();
+          say('登录已超时，已在本机保存您的内容；请重新登录后回到此页。', true);
+          addLoginLink();
+          return;
+        }
+        return res.json().catch(function () { return null; }).then(function (data) {
+          if (res.ok && data && typeof data.version === 'number') {
+            versionInput.value = String(data.version);
+            form.setAttribute('data-version', String(data.version));
+            lastSaved = now;
+            if (normal(pairsOf(form)) === now) { storageRemove(key); } else { keep(); }
+            var extra = data.notices && data.notices.length ? ' ' + data.notices.join(' ') : '';
+            say('已自动保存（' + clock(Date.now()) + '）。' + extra, false);
+            return;
+          }
+          var message = data && data.error && data.error.message ? data.error.message : '';
+          if (res.status === 403) {
+            paused = true;
+            say('页面已失效（可能已在其他窗口重新登录）。您的内容已保存在本机，请刷新本页后继续。', true);
+          } else if (res.status === 409) {
+            paused = true;
+            say('自动保存已暂停：' + message + ' 请点“保存草稿”，页面会保留您填写的内容并说明如何处理。', true);
+          } else if (res.status === 422) {
+            var n = data && data.error && data.error.fields ? data.error.fields.length : 0;
+            say('自动保存未成功：' + (n ? '有 ' + n + ' 处填写需要改正' : message) + '。内容已保存在本机；点“保存草稿”可看到每一处的说明。', true);
+          } else {
+            say('自动保存未成功（' + res.status + '）' + (message ? '：' + message : '') + '。内容已保存在本机。', true);
+          }
+        });
+      }).catch(function () {
+        lastTried = '';
+        say('网络不通，暂未能自动保存；内容已保存在本机，恢复联网后会自动再试。', true);
+      }).then(function () { busy = false; });
+    }
+
+    function addLoginLink() {
+      [status, bar].forEach(function (where) {
+        if (!where || where.querySelector('a')) { return; }
+        var a = document.createElement('a');
+        a.href = '/login?next=' + encodeURIComponent(window.location.pathname);
+        a.target = '_blank';
+        a.rel = 'noopener';
+        a.textContent = '在新窗口重新登录';
+        where.appendChild(document.createTextNode(' '));
+        where.appendChild(a);
+      });
+    }
+
+    window.setInterval(backgroundSave, AUTOSAVE_MS);
+
+    /* ---- uploads: size checked here, typing saved first ---- */
+    var uploads = document.querySelectorAll('form.app-upload');
+    for (var u = 0; u < uploads.length; u++) {
+      uploads[u].addEventListener('submit', function (e) {
+        var up = e.currentTarget;
+        var input = up.querySelector('input[type=file]');
+        var err = up.querySelector('.app-upload-error');
+        var max = parseInt(up.getAttribute('data-max-bytes'), 10) || 0;
+        var file = input && input.files && input.files[0];
+        if (file && max && file.size > max) {
+          e.preventDefault();
+          err.textContent = '文件过大：' + (file.size / 1048576).toFixed(1) + ' MB，单个文件不能超过 ' + Math.round(max / 1048576) + ' MB。';
+          err.hidden = false;
+          return;
+        }
+        err.hidden = true;
+        if (normal(pairsOf(form)) !== lastSaved && !paused) {
+          e.preventDefault();
+          keep();
+          var btn = up.querySelector('button');
+          if (btn) { btn.disabled = true; btn.textContent = '正在保存并上传…'; }
+          backgroundSave().then(function () { up.submit(); });
+        }
+      });
+    }
+  }
+
+  function initPrint() {
+    var b = $('print');
+    if (!b) { return; }
+    b.hidden = false;
+    b.addEventListener('click', function () { window.print(); });
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    var form = $('app-form');
+    if (form && form.getAttribute('data-app-id')) { initEditForm(form); }
+    initPrint();
+  });
+}());
