@@ -41,6 +41,11 @@ async fn officers_decide_on_their_pages_and_the_public_sees_the_notice_and_the_s
     let (_, html) = page(&s.app, &county, "/queue").await;
     assert!(html.contains("湖南省机械工程学会益阳智能装备学会服务站"));
     assert!(html.contains("0 天"));
+    let (_, html) = page(&s.app, &county, "/").await;
+    assert!(
+        html.contains("已等待 0 天"),
+        "the home page lists what waits"
+    );
     let (_, html) = page(&s.app, &county, &format!("/applications/{id}/review")).await;
     assert!(html.contains("县市区科协意见"));
     let csrf = csrf_of(&html);
@@ -73,6 +78,19 @@ async fn officers_decide_on_their_pages_and_the_public_sees_the_notice_and_the_s
     let (_, html) = page(&s.app, &county, &loc.unwrap()).await;
     assert!(html.contains("已办理"));
     assert!(html.contains("县市区委人才办审核"));
+    // The opinion fills the county box of the printable form.
+    let (_, html) = page(&s.app, &county, &format!("/applications/{id}")).await;
+    let county_box = html
+        .split("id=\"box-county\"")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(
+        county_box.contains("同意推荐") && county_box.contains("资阳区科协"),
+        "{county_box}"
+    );
     // The same form again: a conflict, said plainly.
     let (st, html, _) = post(
         &s.app,

@@ -1635,6 +1635,79 @@ struct ViewPage {
     events: Vec<EventRow>,
     can_edit: bool,
     can_confirm: bool,
+    /// The signed-in reviewer owns the current step.
+    can_review: bool,
+    boxes: Vec<OpinionBox>,
+}
+
+/// One of the form's four opinion boxes, filled from the latest opinion of its step.
+pub struct OpinionBox {
+    id: &'static str,
+    /// The box's heading, with the form's line breaks (static text, not user input).
+    label: &'static str,
+    opinion: Option<BoxOpinion>,
+}
+
+pub struct BoxOpinion {
+    text: String,
+    organisation: String,
+    date: String,
+    seal_file: Option<i64>,
+}
+
+/// The four boxes of the form: 申报单位 (from the submission), 县市区科协, 县市区委人才办 and
+/// 市科协 (from their decisions), each with the organisation's seal when it has uploaded one.
+async fn opinion_boxes(app: &AppState, v: &ApplicationView) -> Result<Vec<OpinionBox>, PageError> {
+    let seal = |owner: String| async move {
+        if owner.is_empty() {
+            return Ok::<_, PageError>(None);
+        }
+        Ok(app.store.seal(&owner).await?.map(|f| f.id))
+    };
+    let unit_box = match v.submitted_at {
+        Some(t) => Some(BoxOpinion {
+            text: "同意申报。".into(),
+            organisation: v.unit.name.clone(),
+            date: date_zh(t.with_timezone(&chrono_tz::Asia::Shanghai).date_naive()),
+            seal_file: seal(format!("unit:{}", v.unit.id)).await?,
+        }),
+        None => None,
+    };
+    let mut boxes = vec![OpinionBox {
+        id: "unit",
+        label: "申报单位<br>意　　见",
+        opinion: unit_box,
+    }];
+    for (id, label, step) in [
+        (
+            "county",
+            "县市区科协<br>意　　见",
+            AppStateKind::CountyReview,
+        ),
+        (
+            "county-talent",
+            "县市区委<br>人才办<br>意　　见",
+            AppStateKind::CountyTalentReview,
+        ),
+        ("city", "市科协<br>意　　见", AppStateKind::CityReview),
+    ] {
+        let latest = v.opinions.iter().rev().find(|o| o.step == step.as_str());
+        let opinion = match latest {
+            Some(o) => Some(BoxOpinion {
+                text: o.text.clone(),
+                organisation: o.organisation.clone(),
+                date: date_zh(o.decided_on),
+                seal_file: seal(o.seal_owner.clone()).await?,
+            }),
+            None => None,
+        };
+        boxes.push(OpinionBox { id, label, opinion });
+    }
+    Ok(boxes)
+}
+
+fn date_zh(d: chrono::NaiveDate) -> String {
+    d.format("%Y年%-m月%-d日").to_string()
 }
 
 /// The five natures the form prints, plus the unit's own when it is one of the others.
@@ -1653,6 +1726,7 @@ fn view_of(
     notices: Vec<Notice>,
     errs: Errs,
     opinion: String,
+    boxes: Vec<OpinionBox>,
 ) -> ViewPage {
     let mut natures: Vec<Tick> = FORM_NATURES
         .iter()
@@ -1764,6 +1838,9 @@ fn view_of(
             && v.state.editable()
             && v.confirmation_requested_at.is_some()
             && v.confirmed_at.is_none(),
+        can_review: stationhub_domain::review::step_of(v.state)
+            .is_some_and(|s| s.owner == u.user.role),
+        boxes,
         v,
     }
 }
@@ -1788,7 +1865,8 @@ async fn view_page(
         ))),
         _ => {}
     }
-    let page = view_of(&app, &u, v, notices, Errs::default(), String::new());
+    let boxes = opinion_boxes(&app, &v).await?;
+    let page = view_of(&app, &u, v, notices, Errs::default(), String::new(), boxes);
     Ok(render(&page)?.into_response())
 }
 
@@ -1816,6 +1894,7 @@ async fn confirm(
             let v = app.store.application(&u.user, id).await?;
             let status = status_of(e.kind());
             let notices = vec![Notice::error(format!("未能确认：{e}"))];
+            let boxes = opinion_boxes(&app, &v).await?;
             let page = view_of(
                 &app,
                 &u,
@@ -1823,6 +1902,7 @@ async fn confirm(
                 notices,
                 Errs::new(e.field_errors()),
                 form.opinion,
+                boxes,
             );
             Ok((status, render(&page)?).into_response())
         }

@@ -106,6 +106,31 @@ async fn fill(app: &AppState, u: &PageUser, panels: &mut [Panel]) -> Result<(), 
                 }
                 p.items = waiting;
             }
+            // Reviewers: what waits for them, oldest first, with the days waited.
+            (
+                Role::CountyCast | Role::CountyTalent | Role::CityCast | Role::TalentOffice,
+                "queue",
+            ) => {
+                let items = app.store.queue(&u.user, app.clock.today()).await?;
+                let total = items.len();
+                p.items = super::review::queue_rows(items)
+                    .into_iter()
+                    .take(PANEL_ITEMS as usize)
+                    .map(|r| PanelItem {
+                        href: r.href,
+                        text: format!("{}（{}）", r.station_name, r.unit_name),
+                        tag: format!("{} · 已等待 {} 天", r.state, r.days_waiting),
+                    })
+                    .collect();
+                p.href = Some("/queue");
+                if total > PANEL_ITEMS as usize {
+                    p.more = Some(("/queue", "查看全部待办"));
+                }
+            }
+            (_, "rounds") => p.href = Some("/rounds"),
+            (_, "notices") => p.href = Some("/notices"),
+            (_, "awards") => p.href = Some("/awards"),
+            (_, "stations") => p.href = Some("/stations"),
             _ => {}
         }
     }
