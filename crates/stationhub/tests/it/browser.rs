@@ -213,12 +213,23 @@ async fn fill(c: &Client, css: &str, text: &str) {
 }
 
 async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
+    let el = c
+        .find(Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("no {css} to click: {e}"))
-        .click()
+        .unwrap_or_else(|e| panic!("no {css} to click: {e}"));
+    click_el(c, &el, css).await;
+}
+
+/// Scrolls the element to the middle of the window (as a person would, past sticky bars) and
+/// clicks it.
+async fn click_el(c: &Client, el: &fantoccini::elements::Element, what: &str) {
+    let arg = serde_json::to_value(el).expect("element reference");
+    c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
         .await
-        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+        .unwrap_or_else(|e| panic!("cannot scroll to {what}: {e}"));
+    el.click()
+        .await
+        .unwrap_or_else(|e| panic!("cannot click {what}: {e}"));
 }
 
 async fn sign_in(c: &Client, app: &TestApp, username: &str, password: &str) {
@@ -408,4 +419,257 @@ async fn scenario(app: TestApp, c: Client, unit: i64) {
         .expect("look the account up")
         .expect("the account exists");
     assert!(!user.must_change_password);
+}
+
+/// Clicks `css`, which submits a form or follows a link, and waits for the new page to load.
+async fn click_and_load(c: &Client, css: &str) {
+    c.execute("window.__shOldPage = true;", vec![])
+        .await
+        .expect("mark the page");
+    click(c, css).await;
+    let deadline = Instant::now() + PAGE_WAIT;
+    loop {
+        let fresh = c
+            .execute(
+                "return window.__shOldPage === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await
+            .map(|v| v.as_bool() == Some(true))
+            .unwrap_or(false);
+        if fresh {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no new page after clicking {css}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Signs out whoever is signed in, by the header's button.
+async fn sign_out(c: &Client) {
+    if c.find(Locator::Css("#sign-out")).await.is_ok() {
+        click(c, "#sign-out").await;
+        wait_for_path(c, "/login").await;
+    }
+}
+
+/// Chooses `value` in the `<select>` `css`.
+async fn choose(c: &Client, css: &str, value: &str) {
+    click(c, &format!("{css} option[value='{value}']")).await;
+}
+
+/// One application from the host unit's first keystroke, through every officer's page, to the
+/// public list of stations — as each of them would do it in a browser.
+#[tokio::test]
+async fn an_application_goes_from_the_host_through_every_officer_to_the_public_list() {
+    if !browser_installed() {
+        return;
+    }
+    let started = Instant::now();
+    let mut app = TestApp::builder().today("2026-03-10").spawn().await;
+    let unit = app.unit(UNIT, "资阳区").await;
+    let society = app.society("湖南省机械工程学会").await;
+    app.experts(society, 6).await;
+    let round = app.round("2026-03-01", "2026-04-30").await;
+    app.user("host", Role::HostUnit, Link::Unit(unit)).await;
+    app.user("soc", Role::Society, Link::Society(society)).await;
+    app.user("zy-cast", Role::CountyCast, Link::County("资阳区"))
+        .await;
+    app.user("zy-talent", Role::CountyTalent, Link::County("资阳区"))
+        .await;
+    app.user("city", Role::CityCast, Link::None).await;
+    app.user("talent", Role::TalentOffice, Link::None).await;
+
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let pdf = dir.path().join("材料.pdf");
+    std::fs::write(&pdf, crate::applications::PDF).expect("a PDF to upload");
+    let driver = Chromedriver::start(dir.path()).await;
+    let profile = TempDir::new_in(dir.path()).expect("profile folder");
+    let c = open_browser(&driver, profile.path()).await;
+
+    let outcome = tokio::spawn({
+        let c = c.clone();
+        async move {
+            let id = host_applies(&app, &c, round, society, &pdf).await;
+            officers_review(&mut app, &c, id).await;
+        }
+    })
+    .await;
+    let _ = c.close().await;
+    drop(driver);
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+    eprintln!(
+        "browser walk-through passed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+async fn host_applies(app: &TestApp, c: &Client, round: i64, society: i64, pdf: &Path) -> i64 {
+    // The host unit starts an application …
+    sign_in(c, app, "host", PASSWORD).await;
+    wait_for_path(c, "/").await;
+    c.goto(&app.url("/applications/new"))
+        .await
+        .expect("open the new form");
+    choose(c, "#round_id", &round.to_string()).await;
+    choose(c, "#society_id", &society.to_string()).await;
+    click(c, "input[name=level][value=provincial]").await;
+    click(c, "input[name=industry][value='装备制造']").await;
+    click(c, "#create-draft").await;
+    let deadline = Instant::now() + PAGE_WAIT;
+    let id: i64 = loop {
+        let url = c.current_url().await.expect("URL");
+        if let Some(rest) = url.path().strip_prefix("/applications/")
+            && let Some(id) = rest.strip_suffix("/edit")
+        {
+            break id.parse().expect("an application id");
+        }
+        assert!(Instant::now() < deadline, "no edit page, at {url}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // … fills in every field of the form …
+    fill(
+        c,
+        "#station_name",
+        "湖南省机械工程学会益阳智能装备学会服务站",
+    )
+    .await;
+    fill(c, "#unit_overview", "公司成立于2008年，员工620人。").await;
+    fill(c, "#industry_overview", "益阳装备制造产业规模约300亿元。").await;
+    fill(c, "#society_overview", "学会会员1.2万人。").await;
+    fill(c, "#work_plan", "围绕智能装备开展技术攻关与人才培养。").await;
+    let experts = c
+        .find_all(Locator::Css("input[name=expert_ids]"))
+        .await
+        .expect("the society's experts");
+    for e in experts.iter().take(5) {
+        click_el(c, e, "an expert").await;
+    }
+    let names = c
+        .find_all(Locator::Css("input[name=staff_name]"))
+        .await
+        .expect("staff rows");
+    names[0].send_keys("刘建国").await.expect("staff name");
+    let mobiles = c
+        .find_all(Locator::Css("input[name=staff_mobile]"))
+        .await
+        .expect("staff rows");
+    mobiles[0]
+        .send_keys("13807370001")
+        .await
+        .expect("staff mobile");
+    click_and_load(c, "#save-draft").await;
+    // … uploads the four materials of 第九条 …
+    for kind in [
+        "agreement",
+        "performance_targets",
+        "unit_intro_rules",
+        "org_staff_list",
+    ] {
+        c.find(Locator::Css(&format!("#file-{kind}")))
+            .await
+            .expect("a file field")
+            .send_keys(&pdf.display().to_string())
+            .await
+            .expect("choose the file");
+        click_and_load(
+            c,
+            &format!("form[action*='kind={kind}'] button[type=submit]"),
+        )
+        .await;
+    }
+    // … and asks the society to confirm.
+    click_and_load(c, "#request-confirmation").await;
+    sign_out(c).await;
+
+    // The society confirms on its page.
+    sign_in(c, app, "soc", PASSWORD).await;
+    wait_for_path(c, "/").await;
+    c.goto(&app.url(&format!("/applications/{id}")))
+        .await
+        .expect("open the application");
+    fill(c, "#opinion", "同意合作，专家团队已落实。").await;
+    click_and_load(c, "#confirm").await;
+    assert!(text_of(c, "main").await.contains("已确认合作"));
+    sign_out(c).await;
+
+    // The host submits.
+    sign_in(c, app, "host", PASSWORD).await;
+    wait_for_path(c, "/").await;
+    c.goto(&app.url(&format!("/applications/{id}/edit")))
+        .await
+        .expect("open the form");
+    click_and_load(c, "#submit").await;
+    wait_for_path(c, &format!("/applications/{id}")).await;
+    assert!(text_of(c, "main").await.contains("县市区科协初审"));
+    sign_out(c).await;
+    id
+}
+
+async fn decide_on_page(c: &Client, app: &TestApp, user: &str, id: i64, site: bool) {
+    sign_in(c, app, user, PASSWORD).await;
+    wait_for_path(c, "/").await;
+    // What waits is on the home page; one click opens it.
+    c.wait()
+        .at_most(PAGE_WAIT)
+        .for_element(Locator::Css("#panel-queue a[href*='/review']"))
+        .await
+        .unwrap_or_else(|e| panic!("{user}: nothing waiting on the home page: {e}"))
+        .click()
+        .await
+        .expect("open the waiting application");
+    wait_for_path(c, &format!("/applications/{id}/review")).await;
+    fill(c, "#opinion", "同意。").await;
+    if site {
+        fill(c, "#site_date", "2026-03-10").await;
+        fill(c, "#site_inspectors", "周文彬、谭丽娟").await;
+        fill(c, "#site_findings", "场地、人员、制度均已落实。").await;
+    }
+    click_and_load(c, "#decide").await;
+    assert!(
+        text_of(c, "#done").await.contains("已办理"),
+        "{user} decided"
+    );
+    sign_out(c).await;
+}
+
+async fn officers_review(app: &mut TestApp, c: &Client, id: i64) {
+    decide_on_page(c, app, "zy-cast", id, false).await;
+    decide_on_page(c, app, "zy-talent", id, false).await;
+    decide_on_page(c, app, "city", id, true).await;
+    decide_on_page(c, app, "talent", id, false).await;
+
+    // City CAST publishes the notice from today.
+    sign_in(c, app, "city", PASSWORD).await;
+    wait_for_path(c, "/").await;
+    c.goto(&app.url("/notices")).await.expect("open 公示");
+    click_and_load(c, "#publish-notice").await;
+    assert_eq!(text_of(c, "#ends-on").await, "2026-03-16");
+    sign_out(c).await;
+
+    // After the notice, the talent office awards the plaque.
+    app.travel_to("2026-03-17").await;
+    sign_in(c, app, "talent", PASSWORD).await;
+    wait_for_path(c, "/").await;
+    c.goto(&app.url("/awards")).await.expect("open 授牌");
+    click_and_load(c, ".award-button").await;
+    assert_eq!(text_of(c, "#document-number").await, "益人才办〔2026〕1号");
+    sign_out(c).await;
+
+    // Anyone sees the station on the public list.
+    c.goto(&app.url("/stations"))
+        .await
+        .expect("open the public list");
+    let list = text_of(c, "#stations").await;
+    assert!(
+        list.contains("湖南省机械工程学会益阳智能装备学会服务站"),
+        "{list}"
+    );
+    assert!(list.contains(UNIT));
+    screenshot(c, "public-stations.png").await;
 }
