@@ -143,6 +143,37 @@ pub fn parse_display_name(s: &str) -> Result<String, DomainError> {
     }
 }
 
+/// An account's e-mail address (optional: blank is `None`). The unit and society forms' rule
+/// ([`crate::organisation::FieldCheck::email`]), and plain ASCII only, as every mail server
+/// takes it: letters, digits and `.!#$%&'*+/=?^_`{|}~-` before the `@`, a domain of letters,
+/// digits, `-` and dots after it.
+pub fn parse_email(s: &str) -> Result<Option<String>, DomainError> {
+    let mut check = crate::organisation::FieldCheck::new();
+    let v = check.email("email", s, false);
+    if v.is_empty() && check.is_ok() {
+        return Ok(None);
+    }
+    let plain = v.split_once('@').is_some_and(|(local, domain)| {
+        local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c))
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && domain.split('.').all(|label| {
+                !label.is_empty()
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+    });
+    if check.is_ok() && plain {
+        Ok(Some(v))
+    } else {
+        Err(DomainError::invalid("email", "电子邮件格式不正确"))
+    }
+}
+
 /// A password that meets the complexity rule (等保 2.0): at least `password_min_length`
 /// characters mixing at least `password_min_classes` of upper case, lower case, digits, symbols.
 #[derive(Clone, PartialEq, Eq)]
@@ -294,6 +325,31 @@ mod tests {
 
     fn sec() -> SecurityPolicy {
         Policy::default().security
+    }
+
+    #[test]
+    fn an_email_address_is_optional_and_plain() {
+        assert_eq!(parse_email("  "), Ok(None));
+        assert_eq!(
+            parse_email(" li.si+gz@example.com.cn "),
+            Ok(Some("li.si+gz@example.com.cn".into()))
+        );
+        for bad in [
+            "li",
+            "li@example",
+            "li@@example.cn",
+            "li si@example.cn",
+            "李四@example.cn",
+            "li@例子.cn",
+            "<li>@example.cn",
+            "li@-x.cn",
+            "li@x..cn",
+            ".li@x.cn",
+            "li\r\nBcc: x@y.cn@example.cn",
+        ] {
+            let e = parse_email(bad).unwrap_err();
+            assert_eq!(e.field(), Some("email"), "{bad}");
+        }
     }
 
     #[test]

@@ -135,6 +135,7 @@ pub async fn populate(store: &Store) -> Result<()> {
                 society_id: (a.role == Role::Society).then_some(society),
                 county: a.county.map(str::to_string),
                 office_id: None,
+                email: None,
             };
             store.create_user(&actor, new).await?;
         }

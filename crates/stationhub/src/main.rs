@@ -14,6 +14,7 @@ use stationhub_domain::policy::Policy;
 use stationhub_storage::accounts::NewUser;
 use stationhub_storage::files::FileStore;
 use stationhub_storage::{Actor, Store};
+use stationhub_web::mailer::{MailConfig, Mailer};
 use stationhub_web::{AppState, Config};
 
 #[derive(Parser)]
@@ -99,6 +100,24 @@ struct ServeArgs {
     /// Mark cookies Secure (when served over HTTPS).
     #[arg(long, env = "STATIONHUB_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Mail notifications too: smtp://[USER:PASS@]HOST[:PORT][?tls=required] or
+    /// smtps://USER:PASS@HOST[:465]. Unset: the in-app inbox only.
+    #[arg(long, env = "STATIONHUB_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of notification mails.
+    #[arg(
+        long,
+        env = "STATIONHUB_MAIL_FROM",
+        default_value = "stationhub@localhost"
+    )]
+    mail_from: String,
+    /// The site's address as users reach it (the links in mails).
+    #[arg(
+        long,
+        env = "STATIONHUB_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    public_url: String,
 }
 
 #[derive(Subcommand)]
@@ -123,6 +142,9 @@ enum UserCommand {
         /// The county (name) of a county_cast or county_talent account.
         #[arg(long)]
         county: Option<String>,
+        /// E-mail address: notifications are mailed there too (when SMTP is configured).
+        #[arg(long)]
+        email: Option<String>,
         /// Read the password from standard input (required: never on the command line).
         #[arg(long, required = true)]
         password_stdin: bool,
@@ -191,18 +213,47 @@ async fn serve(g: &Global, store: Store, policy: Policy, args: &ServeArgs) -> Re
         signin_per_minute: args.signin_per_minute,
         secure_cookies: args.secure_cookies,
     };
+    let mailer = match args.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        Some(url) => Some(
+            Mailer::new(&MailConfig::new(
+                url.trim(),
+                &args.mail_from,
+                &args.public_url,
+            ))
+            .context("mail settings")?,
+        ),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(&args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, today = %clock.today(), fixed_today = clock.is_fixed(), "stationhub serving");
     println!("stationhub: http://{addr}/");
-    stationhub_web::serve(
+    // The mailer runs beside the server and stops with it.
+    let (stop_mail, stop) = tokio::sync::watch::channel(false);
+    let mail_task = mailer.map(|m| {
+        tracing::info!(smtp = %redact(args.smtp_url.as_deref().unwrap_or_default()), from = %args.mail_from, "mail notifications on");
+        tokio::spawn(stationhub_web::mailer::run(store.clone(), m, stop))
+    });
+    let served = stationhub_web::serve(
         listener,
         AppState::new(store, files, policy, clock, config),
         shutdown_signal(),
     )
-    .await?;
+    .await;
+    let _ = stop_mail.send(true);
+    if let Some(mut task) = mail_task {
+        // The mail being sent may finish (each SMTP step times out after 30 s); a claim cut
+        // short is sent again after 10 minutes (see stationhub_storage::mail).
+        if tokio::time::timeout(std::time::Duration::from_secs(65), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+        }
+    }
+    served?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -244,6 +295,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     unit,
                     society,
                     county,
+                    email,
                     password_stdin: _,
                 },
         } => {
@@ -262,6 +314,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 society_id: *society,
                 county: county.clone(),
                 office_id: None,
+                email: email.clone(),
             };
             let store = open_store(g, &policy).await?;
             let id = store.create_user(&Actor::system("cli"), new).await?;

@@ -15,7 +15,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use stationhub_domain::DomainError;
 use stationhub_domain::account::{
-    Affiliation, NewPassword, Role, SignInRecord, Username, session_idle_expired, verify_password,
+    Affiliation, NewPassword, Role, SignInRecord, Username, parse_email, session_idle_expired,
+    verify_password,
 };
 use stationhub_domain::policy::{Policy, SecurityPolicy};
 
@@ -41,6 +42,8 @@ pub struct UserView {
     pub locked_until: Option<DateTime<Utc>>,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    /// Where mail about the user's cases goes, if anywhere.
+    pub email: Option<String>,
 }
 
 impl UserView {
@@ -68,6 +71,8 @@ pub struct NewUser {
     pub county: Option<String>,
     /// For city roles: which office (default: the first office of that role).
     pub office_id: Option<i64>,
+    /// Optional e-mail address (checked by `create_user` with the domain's `parse_email`).
+    pub email: Option<String>,
 }
 
 /// A signed-in session: the token is shown once, only its hash is stored.
@@ -218,6 +223,7 @@ impl Store {
     /// Creates an account, linked to its unit, society, county office or city office as its
     /// role requires (SPEC §5.2, linking).
     pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<i64, StoreError> {
+        let email = parse_email(new.email.as_deref().unwrap_or_default())?;
         let tx = self.begin().await?;
         let mut link = Link::default();
         let only = |ok: bool, field: &str| -> Result<(), DomainError> {
@@ -338,6 +344,7 @@ impl Store {
             failed_in_row: Set(0),
             locked_until: Set(None),
             disabled: Set(false),
+            email: Set(email.unwrap_or_default()),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -906,6 +913,7 @@ async fn views<C: sea_orm::ConnectionTrait>(
                 locked_until: u.locked_until,
                 disabled: u.disabled,
                 created_at: u.created_at,
+                email: Some(u.email).filter(|e| !e.is_empty()),
             })
         })
         .collect::<Result<Vec<_>, DomainError>>()

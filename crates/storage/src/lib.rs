@@ -9,6 +9,7 @@ pub mod applications;
 pub mod audit;
 pub mod entity;
 pub mod files;
+pub mod mail;
 pub mod migration;
 pub mod orgs;
 pub mod review;

@@ -1185,8 +1185,25 @@ async fn notify(
     body: &str,
     link: &str,
 ) -> Result<(), StoreError> {
+    if users.is_empty() {
+        return Ok(());
+    }
     let now = Utc::now();
+    // Users with an e-mail address get the message by mail too (`crate::mail`).
+    let with_email: std::collections::HashSet<i64> = user::Entity::find()
+        .filter(user::Column::Id.is_in(users.iter().copied()))
+        .filter(user::Column::Email.ne(""))
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
     for u in users {
+        let mail_state = if with_email.contains(u) {
+            crate::mail::PENDING
+        } else {
+            crate::mail::NONE
+        };
         notification::ActiveModel {
             user_id: Set(*u),
             at: Set(now),
@@ -1194,6 +1211,9 @@ async fn notify(
             body: Set(body.into()),
             link: Set(link.into()),
             read_at: Set(None),
+            mail_state: Set(mail_state.into()),
+            mail_error: Set(String::new()),
+            mail_at: Set(None),
             ..Default::default()
         }
         .insert(tx.conn())

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod mailer;
 pub mod middleware;
 pub mod views;
 

@@ -140,6 +140,7 @@ impl TestApp {
                     society_id,
                     county,
                     office_id: None,
+                    email: None,
                 },
             )
             .await

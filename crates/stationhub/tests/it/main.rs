@@ -9,6 +9,7 @@ mod application_pages;
 mod applications;
 mod audit;
 mod browser;
+mod mail;
 mod pages;
 mod platform;
 mod registry;

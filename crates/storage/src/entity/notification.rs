@@ -11,6 +11,14 @@ pub struct Model {
     pub body: String,
     pub link: String,
     pub read_at: Option<DateTimeUtc>,
+    /// `none` (no e-mail address), `pending`, `sending`, `sent` or `failed`; see `crate::mail`.
+    pub mail_state: String,
+    /// Why the mail failed (an operator's matter: not shown to the user).
+    #[serde(skip_serializing)]
+    pub mail_error: String,
+    /// When `mail_state` last changed (a `sending` row: when it was claimed).
+    #[serde(skip_serializing)]
+    pub mail_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,8 @@ pub struct Model {
     pub failed_in_row: i32,
     pub locked_until: Option<DateTimeUtc>,
     pub disabled: bool,
+    /// Where mail about the user's cases goes; empty: the in-app inbox only.
+    pub email: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

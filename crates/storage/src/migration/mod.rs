@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261125_000001_platform;
 mod m20261125_000002_applications;
 mod m20261125_000003_review;
+mod m20261125_000004_mail;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_platform::Migration),
             Box::new(m20261125_000002_applications::Migration),
             Box::new(m20261125_000003_review::Migration),
+            Box::new(m20261125_000004_mail::Migration),
         ]
     }
 }

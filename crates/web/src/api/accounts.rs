@@ -52,6 +52,8 @@ pub struct UserJson {
     pub disabled: bool,
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Where mail about the user's cases goes (null: the in-app inbox only).
+    pub email: Option<String>,
 }
 
 impl From<UserView> for UserJson {
@@ -71,6 +73,7 @@ impl From<UserView> for UserJson {
             disabled: u.disabled,
             locked_until: u.locked_until,
             created_at: u.created_at,
+            email: u.email,
         }
     }
 }
@@ -183,6 +186,9 @@ pub struct CreateUserRequest {
     pub county: Option<String>,
     /// For city roles: the office (default: the first of that role).
     pub office_id: Option<i64>,
+    /// Optional e-mail address: the user's notifications are mailed there too (when the server
+    /// has SMTP configured).
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -216,6 +222,7 @@ pub async fn create_user(
         society_id: req.society_id,
         county: req.county.filter(|c| !c.trim().is_empty()),
         office_id: req.office_id,
+        email: req.email,
     };
     let id = app.store.create_user(&user.0.user.actor(), new).await?;
     Ok((StatusCode::CREATED, ApiJson(Created { id })))

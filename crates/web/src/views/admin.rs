@@ -46,6 +46,8 @@ pub struct NewUserForm {
     #[serde(default)]
     office_id: String,
     #[serde(default)]
+    email: String,
+    #[serde(default)]
     password: String,
 }
 
@@ -203,6 +205,7 @@ pub async fn create_user(
             society_id: optional_id("society_id", &form.society_id)?,
             county: Some(form.county.trim().to_string()).filter(|c| !c.is_empty()),
             office_id: optional_id("office_id", &form.office_id)?,
+            email: Some(form.email.clone()),
         })
     })();
     let result = match parsed {
