@@ -14,6 +14,8 @@
 //! - [`review`]: the review steps and who owns each (第八条（一）（二）), the quota at approval.
 //! - [`calendar`]: working days with statutory holidays and 调休 (the notice period).
 //! - [`notice`]: the public notice, objections and the award (第八条（三）（四）).
+//! - [`station`]: term years and quarters, the indicators of 第十二条, grades and consequences.
+//! - [`funds`]: grants (第十六条), expenses (第十七条), balance and recovery, in integer fen.
 //! - [`upload`]: which uploaded files are accepted, by content; the size limit; safe names.
 //! - [`error`]: the domain's error type, with the article each refusal cites.
 
@@ -23,11 +25,13 @@ pub mod audit;
 pub mod calendar;
 pub mod clock;
 pub mod error;
+pub mod funds;
 pub mod notice;
 pub mod organisation;
 pub mod policy;
 pub mod review;
 pub mod round;
+pub mod station;
 pub mod upload;
 
 pub use error::{DomainError, ErrorKind};

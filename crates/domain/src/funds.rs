@@ -1,0 +1,180 @@
+//! 资金管理 (第十五条至第十九条): grants after passing assessments, expenses in the listed
+//! categories only and never beyond the balance, and recoveries. Money is integer fen.
+
+use serde::{Deserialize, Serialize};
+
+use crate::DomainError;
+use crate::application::Level;
+use crate::policy::Policy;
+
+/// An amount of money in fen (分): integer, never floating point.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(transparent)]
+pub struct Fen(pub i64);
+
+impl Fen {
+    /// A positive amount, as the API takes it (`amount_fen`).
+    pub fn positive(field: &str, v: i64) -> Result<Fen, DomainError> {
+        if v <= 0 {
+            return Err(DomainError::invalid(field, "金额须大于 0（单位：分）"));
+        }
+        if v > 100_000_000_000 {
+            return Err(DomainError::invalid(field, "金额过大"));
+        }
+        Ok(Fen(v))
+    }
+
+    /// Parses yuan as people type it: "50000", "50,000.5", "1234.56" (at most two decimals).
+    pub fn parse_yuan(field: &str, s: &str) -> Result<Fen, DomainError> {
+        let bad = || DomainError::invalid(field, "金额须为数字，以元为单位，至多两位小数");
+        let t: String = s
+            .trim()
+            .chars()
+            .filter(|c| *c != ',' && *c != '，')
+            .collect();
+        let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
+        if whole.is_empty() && frac.is_empty()
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+            || frac.len() > 2
+            || whole.len() > 12
+        {
+            return Err(bad());
+        }
+        let yuan: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| bad())?
+        };
+        let cents: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+        Fen::positive(field, yuan * 100 + cents)
+    }
+
+    /// "50,000.00" — yuan with two decimals, thousands separated.
+    pub fn yuan(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let a = self.0.unsigned_abs();
+        let whole = (a / 100).to_string();
+        let mut grouped = String::new();
+        for (i, ch) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(ch);
+        }
+        format!("{sign}{grouped}.{:02}", a % 100)
+    }
+}
+
+/// The grant a passing assessment brings (第十六条): provincial and municipal from the policy;
+/// national is decided case by case (一事一议) and must be entered with its decision document.
+pub fn grant_amount(
+    level: Level,
+    national: Option<(Fen, &str)>,
+    policy: &Policy,
+) -> Result<Fen, DomainError> {
+    match level {
+        Level::Provincial => Ok(Fen(policy.grants.provincial_fen)),
+        Level::Municipal => Ok(Fen(policy.grants.municipal_fen)),
+        Level::National => match national {
+            Some((amount, document)) if !document.trim().is_empty() => Ok(amount),
+            _ => Err(DomainError::Rule {
+                code: "national_grant_case_by_case",
+                article: "第十六条",
+                message: "全国学会服务站按“一事一议”方式资助：须填写资助金额及其决定文件".into(),
+            }),
+        },
+    }
+}
+
+/// 第十七条: grant money is spent only on the listed categories.
+pub fn check_expense_category(category: &str, policy: &Policy) -> Result<(), DomainError> {
+    if policy
+        .expenses
+        .categories
+        .iter()
+        .any(|c| c == category.trim())
+    {
+        Ok(())
+    } else {
+        Err(DomainError::Rule {
+            code: "expense_category",
+            article: "第十七条",
+            message: format!(
+                "“{category}”不在学会服务站资助经费开支范围内（{}）",
+                policy.expenses.categories.join("、")
+            ),
+        })
+    }
+}
+
+/// Spending never goes beyond the station's balance (paid grants less expenses and recoveries).
+pub fn check_balance(balance: Fen, amount: Fen) -> Result<(), DomainError> {
+    if amount > balance {
+        return Err(DomainError::Rule {
+            code: "beyond_balance",
+            article: "第十七条",
+            message: format!(
+                "支出 {} 元超过经费余额 {} 元",
+                amount.yuan(),
+                balance.yuan()
+            ),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grants_per_level() {
+        let p = Policy::default();
+        assert_eq!(
+            grant_amount(Level::Provincial, None, &p),
+            Ok(Fen(10_000_000))
+        );
+        assert_eq!(grant_amount(Level::Municipal, None, &p), Ok(Fen(5_000_000)));
+        let e = grant_amount(Level::National, None, &p).unwrap_err();
+        assert_eq!(e.article(), Some("第十六条"));
+        assert_eq!(
+            grant_amount(
+                Level::National,
+                Some((Fen(30_000_000), "益人才办〔2027〕3号")),
+                &p
+            ),
+            Ok(Fen(30_000_000))
+        );
+    }
+
+    #[test]
+    fn every_listed_category_and_no_other() {
+        let p = Policy::default();
+        for c in &p.expenses.categories {
+            assert!(check_expense_category(c, &p).is_ok(), "{c}");
+        }
+        let e = check_expense_category("招待费", &p).unwrap_err();
+        assert_eq!(e.article(), Some("第十七条"));
+    }
+
+    #[test]
+    fn never_beyond_the_balance() {
+        assert!(check_balance(Fen(5_000_000), Fen(5_000_000)).is_ok());
+        assert!(check_balance(Fen(5_000_000), Fen(5_000_001)).is_err());
+    }
+
+    #[test]
+    fn yuan_in_and_out() {
+        assert_eq!(Fen::parse_yuan("a", "50,000").unwrap(), Fen(5_000_000));
+        assert_eq!(Fen::parse_yuan("a", "1234.5").unwrap(), Fen(123_450));
+        assert_eq!(Fen::parse_yuan("a", "0.01").unwrap(), Fen(1));
+        assert!(Fen::parse_yuan("a", "1.234").is_err());
+        assert!(Fen::parse_yuan("a", "-5").is_err());
+        assert!(Fen::parse_yuan("a", "abc").is_err());
+        assert_eq!(Fen(10_000_000).yuan(), "100,000.00");
+        assert_eq!(Fen(-123_456).yuan(), "-1,234.56");
+    }
+}
