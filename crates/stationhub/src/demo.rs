@@ -2,10 +2,15 @@
 //! in as each role at once. Running it again changes nothing.
 
 use anyhow::Result;
+use chrono::{Datelike, Duration};
 use stationhub_domain::account::{NewPassword, Role, Username};
+use stationhub_domain::application::{DraftInput, Staff, parse_draft};
+use stationhub_domain::clock::Clock;
 use stationhub_domain::organisation::CreditCode;
+use stationhub_domain::organisation::ExpertInput;
 use stationhub_domain::organisation::{SocietyInput, UnitInput};
 use stationhub_domain::policy::Policy;
+use stationhub_domain::round::RoundInput;
 use stationhub_storage::accounts::NewUser;
 use stationhub_storage::{Actor, Store};
 
@@ -69,6 +74,89 @@ const ACCOUNTS: [DemoAccount; 8] = [
         county: None,
     },
 ];
+
+/// An open round, the society's experts, and the host unit's draft application, so that a
+/// newcomer can finish and submit it and then review it as each officer.
+async fn open_round_with_a_draft(
+    store: &Store,
+    actor: &Actor,
+    society: i64,
+    unit: i64,
+) -> Result<()> {
+    let today = Clock::from_env().map_err(anyhow::Error::msg)?.today();
+    let policy = Policy::default();
+    store
+        .create_round(
+            actor,
+            RoundInput {
+                name: format!("{}年学会服务站申报", today.year()),
+                opens_on: (today - Duration::days(20)).to_string(),
+                closes_on: (today + Duration::days(70)).to_string(),
+                ..Default::default()
+            }
+            .parse(&policy)?,
+        )
+        .await?;
+    let round = store
+        .open_round(today)
+        .await?
+        .map(|r| r.id)
+        .ok_or_else(|| anyhow::anyhow!("the demo round is not open"))?;
+    let mut experts = Vec::new();
+    for (name, title, specialty, employer) in [
+        ("何志远", "教授", "机械设计及理论", "中南大学"),
+        ("罗雪梅", "研究员", "智能制造", "湖南大学"),
+        ("唐建华", "正高级工程师", "液压传动", "三一重工股份有限公司"),
+        ("曾凡星", "副教授", "工业机器人", "湘潭大学"),
+        ("彭丽君", "高级工程师", "数控技术", "湖南省机械科学研究院"),
+        ("邓伟", "教授", "材料成型", "湖南科技大学"),
+    ] {
+        experts.push(
+            store
+                .add_expert(
+                    actor,
+                    society,
+                    ExpertInput {
+                        name: name.into(),
+                        title: title.into(),
+                        specialty: specialty.into(),
+                        employer: employer.into(),
+                        mobile: format!("1390731{:04}", experts.len() + 1),
+                    },
+                )
+                .await?,
+        );
+    }
+    let host = store
+        .user_by_username("host")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no demo host"))?;
+    let draft = parse_draft(
+        DraftInput {
+            round_id: round,
+            unit_id: unit,
+            society_id: society,
+            station_name: "湖南省机械工程学会益阳智能装备学会服务站".into(),
+            level: "provincial".into(),
+            industry: "装备制造".into(),
+            unit_overview: "公司成立于2008年，现有员工620人，其中研发人员118人，拥有省级企业技术中心。\n\n主营智能装备与工程机械零部件，年产值约8亿元。".into(),
+            industry_overview: "益阳市装备制造产业规模约300亿元，规模以上企业150余家。".into(),
+            society_overview: "湖南省机械工程学会现有会员1.2万人，下设20个专业分会。".into(),
+            work_plan: "围绕智能装备关键零部件开展技术攻关、人才培养与成果转化；每季度专家驻站服务不少于10天。".into(),
+            term_years: Some(policy.application.term_years),
+            expert_ids: experts[..5].to_vec(),
+            staff: vec![Staff {
+                name: "刘建国".into(),
+                mobile: "13807370001".into(),
+                duty: "服务站日常管理".into(),
+            }],
+            ..Default::default()
+        },
+        &policy,
+    )?;
+    store.create_application(&host, draft).await?;
+    Ok(())
+}
 
 pub async fn populate(store: &Store) -> Result<()> {
     let actor = Actor::system("demo");
@@ -139,6 +227,7 @@ pub async fn populate(store: &Store) -> Result<()> {
             };
             store.create_user(&actor, new).await?;
         }
+        open_round_with_a_draft(store, &actor, society, unit).await?;
     }
     println!(
         "演示数据已就绪（demo city ready）。Demo accounts, all with password {DEMO_PASSWORD}:"
