@@ -686,6 +686,10 @@ impl Store {
             }
             // Seals are stamped on documents every participant reads.
             "seal" => {}
+            // Vouchers and other files of a station: whoever may see the station.
+            "station" => {
+                self.station_model(user, f.owner_id).await?;
+            }
             _ => return Err(DomainError::NotFound("文件".into()).into()),
         }
         Ok(f)

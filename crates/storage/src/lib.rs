@@ -13,6 +13,7 @@ pub mod mail;
 pub mod migration;
 pub mod orgs;
 pub mod review;
+pub mod stations;
 mod store;
 
 pub use store::{Actor, Backend, Page, Store, StoreError, Tx};

@@ -16,3 +16,4 @@ mod registry;
 mod registry_pages;
 mod review;
 mod review_pages;
+mod stations;

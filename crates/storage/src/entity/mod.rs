@@ -1,9 +1,11 @@
 //! SeaORM entities, one per table. Relations are not declared: queries join explicitly.
 
+pub mod activity;
 pub mod application;
 pub mod application_event;
 pub mod application_expert;
 pub mod application_staff;
+pub mod assessment;
 pub mod audit_head;
 pub mod audit_log;
 pub mod calendar_day;
@@ -12,6 +14,7 @@ pub mod county;
 pub mod doc_sequence;
 pub mod expert;
 pub mod file;
+pub mod ledger_entry;
 pub mod notice;
 pub mod notice_item;
 pub mod notification;

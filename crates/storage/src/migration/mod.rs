@@ -7,6 +7,7 @@ mod m20261125_000001_platform;
 mod m20261125_000002_applications;
 mod m20261125_000003_review;
 mod m20261125_000004_mail;
+mod m20261125_000005_stations;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_applications::Migration),
             Box::new(m20261125_000003_review::Migration),
             Box::new(m20261125_000004_mail::Migration),
+            Box::new(m20261125_000005_stations::Migration),
         ]
     }
 }

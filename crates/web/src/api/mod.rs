@@ -6,6 +6,7 @@ pub mod applications;
 pub mod audit;
 pub mod registry;
 pub mod review;
+pub mod stations;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -77,6 +78,19 @@ use crate::error::{ApiError, ErrorBody, ErrorDetail};
         review::inbox,
         review::inbox_read,
         review::upload_seal,
+        stations::record_activity,
+        stations::correct_activity,
+        stations::activities,
+        stations::indicators,
+        stations::assess,
+        stations::assessments,
+        stations::ledger,
+        stations::pay_grant,
+        stations::national_grant,
+        stations::record_expense,
+        stations::upload_voucher,
+        stations::record_recovery,
+        stations::indicator_table,
     ),
     components(schemas(ErrorBody, ErrorDetail, crate::error::ViolationJson, crate::error::FieldJson)),
     modifiers(&BearerAuth)
@@ -181,6 +195,29 @@ pub fn router() -> Router<AppState> {
         .route("/objections/{id}/handling", post(review::handle_objection))
         .route("/stations", get(review::stations))
         .route("/stations/{id}", get(review::station))
+        .route(
+            "/stations/{id}/activities",
+            post(stations::record_activity).get(stations::activities),
+        )
+        .route("/activities/{id}", put(stations::correct_activity))
+        .route("/stations/{id}/indicators", get(stations::indicators))
+        .route(
+            "/stations/{id}/assessments",
+            post(stations::assess).get(stations::assessments),
+        )
+        .route("/stations/{id}/ledger", get(stations::ledger))
+        .route("/stations/{id}/grants", post(stations::national_grant))
+        .route(
+            "/stations/{id}/grants/{grant_id}/payment",
+            post(stations::pay_grant),
+        )
+        .route("/stations/{id}/expenses", post(stations::record_expense))
+        .route(
+            "/stations/{id}/expenses/{expense_id}/files",
+            post(stations::upload_voucher).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/stations/{id}/recoveries", post(stations::record_recovery))
+        .route("/indicators", get(stations::indicator_table))
         .route("/calendar", get(review::calendar_year))
         .route("/calendar/notice-end", get(review::notice_end))
         .route(

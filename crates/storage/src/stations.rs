@@ -1,0 +1,746 @@
+//! 服务站运行: the activity log, live indicators, assessments with their consequences, and the
+//! fund ledger. The rules are the domain's (`station`, `funds`); this module applies them in one
+//! transaction per change, with its audit entry.
+
+use chrono::{Duration, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::Serialize;
+use stationhub_domain::DomainError;
+use stationhub_domain::account::Role;
+use stationhub_domain::application::Level;
+use stationhub_domain::funds::{Fen, check_balance, check_expense_category, grant_amount};
+use stationhub_domain::policy::Policy;
+use stationhub_domain::station::{
+    Activity, ActivityKind, Consequence, Indicator, StationStatus, check_activity_date,
+    check_assessment_window, consequence, grade, indicators, quarter_warning, term_year,
+    term_year_of,
+};
+
+use crate::accounts::UserView;
+use crate::audit::Change;
+use crate::entity::{activity, application_expert, assessment, ledger_entry, station};
+use crate::{Store, StoreError};
+
+const STATION_LOCK_BASE: i64 = 7_500_000_000;
+
+/// How long a station failing its year-1 assessment has to rectify (第十二条: 责令限期整改).
+pub const RECTIFY_DAYS: i64 = 90;
+
+/// An activity as typed (SPEC §5.1 `{kind, date, …}`), already parsed.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewActivity {
+    pub kind: ActivityKind,
+    pub date: NaiveDate,
+    pub expert_id: Option<i64>,
+    pub days: u32,
+    pub attendance: u32,
+    pub percent: u32,
+    pub title: String,
+    pub description: String,
+}
+
+/// The live indicator check of one station-year.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorReport {
+    pub year: u32,
+    pub year_starts_on: NaiveDate,
+    pub year_ends_on: NaiveDate,
+    pub items: Vec<Indicator>,
+    pub all_met: bool,
+    pub warning: Option<String>,
+}
+
+/// The outcome of an assessment.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssessmentOutcome {
+    pub id: i64,
+    pub grade: String,
+    pub station_status: String,
+    pub grant_id: Option<i64>,
+    pub recovery_id: Option<i64>,
+}
+
+/// A station's ledger and balance (paid grants less expenses less recoveries).
+#[derive(Debug, Clone, Serialize)]
+pub struct Ledger {
+    pub entries: Vec<LedgerLine>,
+    pub balance_fen: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LedgerLine {
+    pub id: i64,
+    pub kind: String,
+    pub amount_fen: i64,
+    pub status: String,
+    pub date: NaiveDate,
+    pub category: String,
+    pub note: String,
+    pub document: String,
+    pub paid_on: Option<NaiveDate>,
+    pub voucher_file_id: Option<i64>,
+    /// An expense recorded without its voucher yet (SPEC §5.2).
+    pub voucher_missing: bool,
+}
+
+fn balance_of(entries: &[ledger_entry::Model]) -> Fen {
+    Fen(entries
+        .iter()
+        .map(|e| match (e.kind.as_str(), e.status.as_str()) {
+            ("grant", "paid") => e.amount_fen,
+            ("expense", _) | ("recovery", _) => -e.amount_fen,
+            _ => 0,
+        })
+        .sum())
+}
+
+fn may_see(user: &UserView, s: &station::Model) -> bool {
+    match user.role {
+        Role::HostUnit => user.unit_id == Some(s.unit_id),
+        Role::Society => user.society_id == Some(s.society_id),
+        Role::CountyCast | Role::CountyTalent => user.county_id == Some(s.county_id),
+        Role::CityCast | Role::TalentOffice | Role::Supervisor => true,
+        Role::Admin => false,
+    }
+}
+
+impl Store {
+    /// A station the user may see (else "not found").
+    pub async fn station_model(
+        &self,
+        user: &UserView,
+        id: i64,
+    ) -> Result<station::Model, StoreError> {
+        let s = station::Entity::find_by_id(id)
+            .one(self.db())
+            .await?
+            .ok_or_else(|| DomainError::NotFound("学会服务站".into()))?;
+        if !may_see(user, &s) {
+            return Err(DomainError::NotFound("学会服务站".into()).into());
+        }
+        Ok(s)
+    }
+
+    /// The host unit or the society logs an activity of its running station (第十条、第十二条).
+    pub async fn record_activity(
+        &self,
+        user: &UserView,
+        station_id: i64,
+        a: NewActivity,
+        today: NaiveDate,
+    ) -> Result<i64, StoreError> {
+        let s = self.station_model(user, station_id).await?;
+        let own = (user.role == Role::HostUnit && user.unit_id == Some(s.unit_id))
+            || (user.role == Role::Society && user.society_id == Some(s.society_id));
+        if !own {
+            return Err(DomainError::Forbidden.into());
+        }
+        let status = StationStatus::parse(&s.status)?;
+        if !status.is_public() {
+            return Err(DomainError::Conflict(format!(
+                "服务站当前为“{}”，不再记录活动",
+                status.label()
+            ))
+            .into());
+        }
+        check_activity_date(a.date, s.awarded_on, s.term_ends_on, today)?;
+        if a.kind == ActivityKind::ExpertService {
+            let expert = a
+                .expert_id
+                .ok_or_else(|| DomainError::invalid("expert_id", "请选择提供服务的专家"))?;
+            let on_team = application_expert::Entity::find()
+                .filter(application_expert::Column::ApplicationId.eq(s.application_id))
+                .filter(application_expert::Column::ExpertId.eq(expert))
+                .one(self.db())
+                .await?
+                .is_some();
+            if !on_team {
+                return Err(
+                    DomainError::invalid("expert_id", "该专家不在本服务站的专家团队中").into(),
+                );
+            }
+            if !(1..=92).contains(&a.days) {
+                return Err(DomainError::invalid("days", "服务天数须为 1 至 92 天").into());
+            }
+        }
+        if a.kind == ActivityKind::AgreementProgress && a.percent > 100 {
+            return Err(DomainError::invalid("percent", "完成比例为 0 至 100").into());
+        }
+        let tx = self.begin().await?;
+        let m = activity::ActiveModel {
+            station_id: Set(station_id),
+            kind: Set(a.kind.as_str().into()),
+            on_date: Set(a.date),
+            expert_id: Set(a
+                .expert_id
+                .filter(|_| a.kind == ActivityKind::ExpertService)),
+            days: Set(a.days as i32),
+            attendance: Set(a.attendance as i32),
+            percent: Set(a.percent as i32),
+            title: Set(a.title.clone()),
+            description: Set(a.description.clone()),
+            file_id: Set(None),
+            recorded_by: Set(Some(user.id)),
+            recorded_at: Set(Utc::now()),
+            superseded_by: Set(None),
+            ..Default::default()
+        }
+        .insert(tx.conn())
+        .await?;
+        tx.audit(
+            &user.actor(),
+            Change::new("activity.record", "activity", m.id).after(&a),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(m.id)
+    }
+
+    /// Corrects an activity: the correction is a new record and the old one is kept, marked
+    /// as superseded (corrections keep history).
+    pub async fn correct_activity(
+        &self,
+        user: &UserView,
+        activity_id: i64,
+        a: NewActivity,
+        today: NaiveDate,
+    ) -> Result<i64, StoreError> {
+        let old = activity::Entity::find_by_id(activity_id)
+            .one(self.db())
+            .await?
+            .ok_or_else(|| DomainError::NotFound("活动记录".into()))?;
+        if old.superseded_by.is_some() {
+            return Err(DomainError::Conflict("该记录已被更正过，请更正最新的记录".into()).into());
+        }
+        let new_id = self.record_activity(user, old.station_id, a, today).await?;
+        let tx = self.begin().await?;
+        let res = activity::Entity::update_many()
+            .col_expr(activity::Column::SupersededBy, Expr::value(new_id))
+            .filter(activity::Column::Id.eq(activity_id))
+            .filter(activity::Column::SupersededBy.is_null())
+            .exec(tx.conn())
+            .await?;
+        if res.rows_affected == 0 {
+            return Err(DomainError::Conflict("该记录已被他人更正".into()).into());
+        }
+        tx.audit(
+            &user.actor(),
+            Change::new("activity.correct", "activity", activity_id)
+                .after(serde_json::json!({"superseded_by": new_id})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(new_id)
+    }
+
+    /// The current activities of a station (corrections replace what they correct), by date.
+    pub async fn activities(&self, station_id: i64) -> Result<Vec<activity::Model>, StoreError> {
+        Ok(activity::Entity::find()
+            .filter(activity::Column::StationId.eq(station_id))
+            .filter(activity::Column::SupersededBy.is_null())
+            .order_by_asc(activity::Column::OnDate)
+            .order_by_asc(activity::Column::Id)
+            .all(self.db())
+            .await?)
+    }
+
+    /// The indicators of term year `year` (default: the year holding today), live.
+    pub async fn indicator_report(
+        &self,
+        s: &station::Model,
+        year: Option<u32>,
+        today: NaiveDate,
+        policy: &Policy,
+    ) -> Result<IndicatorReport, StoreError> {
+        let years = policy.application.term_years;
+        let year = year
+            .or_else(|| term_year_of(s.awarded_on, years, today))
+            .unwrap_or(if today < s.awarded_on { 1 } else { years });
+        if !(1..=years).contains(&year) {
+            return Err(DomainError::invalid("year", format!("年度须为 1 至 {years}")).into());
+        }
+        let (start, end) = term_year(s.awarded_on, year);
+        let acts: Vec<Activity> = self
+            .activities(s.id)
+            .await?
+            .into_iter()
+            .filter_map(|a| {
+                Some(Activity {
+                    kind: ActivityKind::parse(&a.kind).ok()?,
+                    date: a.on_date,
+                    days: a.days.max(0) as u32,
+                    attendance: a.attendance.max(0) as u32,
+                    percent: a.percent.max(0) as u32,
+                })
+            })
+            .collect();
+        let items = indicators(year, start, &acts, &policy.assessment);
+        let warning = (start <= today && today <= end)
+            .then(|| quarter_warning(start, today, &items, &policy.assessment))
+            .flatten();
+        Ok(IndicatorReport {
+            year,
+            year_starts_on: start,
+            year_ends_on: end,
+            all_met: items.iter().all(|i| i.met),
+            items,
+            warning,
+        })
+    }
+
+    /// City CAST records the assessment of a station-year (第十二条) and its consequence: a
+    /// pass makes the grant due (第十六条); a year-1 fail puts the station under rectification;
+    /// a term-end fail removes the plaque and recovers every paid grant.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn assess(
+        &self,
+        user: &UserView,
+        station_id: i64,
+        year: u32,
+        score: u32,
+        opinion: &str,
+        today: NaiveDate,
+        policy: &Policy,
+    ) -> Result<AssessmentOutcome, StoreError> {
+        if user.role != Role::CityCast {
+            return Err(DomainError::Forbidden.into());
+        }
+        let s = self.station_model(user, station_id).await?;
+        check_assessment_window(s.awarded_on, year, today, policy)?;
+        let g = grade(score, &policy.assessment)?;
+        let report = self.indicator_report(&s, Some(year), today, policy).await?;
+        let level = Level::parse(&s.level)?;
+        let tx = self.begin().await?;
+        tx.lock(STATION_LOCK_BASE + station_id).await?;
+        if assessment::Entity::find()
+            .filter(assessment::Column::StationId.eq(station_id))
+            .filter(assessment::Column::Year.eq(year as i32))
+            .one(tx.conn())
+            .await?
+            .is_some()
+        {
+            return Err(
+                DomainError::Conflict(format!("第 {year} 年度考核已录入（已被他人处理）")).into(),
+            );
+        }
+        let c = consequence(year, g, policy);
+        let now = Utc::now();
+        let a = assessment::ActiveModel {
+            station_id: Set(station_id),
+            year: Set(year as i32),
+            score: Set(score as i32),
+            grade: Set(g.label().into()),
+            opinion: Set(opinion.into()),
+            indicators: Set(serde_json::to_string(&report.items).unwrap_or_default()),
+            consequence: Set(match c {
+                Consequence::GrantDue => "grant_due",
+                Consequence::Rectify => "rectify",
+                Consequence::RemoveAndRecover => "remove_and_recover",
+            }
+            .into()),
+            rectify_by: Set(
+                (c == Consequence::Rectify).then(|| today + Duration::days(RECTIFY_DAYS))
+            ),
+            decided_by: Set(Some(user.id)),
+            decided_on: Set(today),
+            at: Set(now),
+            ..Default::default()
+        }
+        .insert(tx.conn())
+        .await
+        .map_err(|e| crate::orgs::conflict_on_unique(e, "该年度考核已录入"))?;
+        let mut grant_id = None;
+        let mut recovery_id = None;
+        let entries = ledger_entry::Entity::find()
+            .filter(ledger_entry::Column::StationId.eq(station_id))
+            .all(tx.conn())
+            .await?;
+        let status = match c {
+            Consequence::GrantDue => {
+                // National stations are funded case by case (一事一议): city CAST enters the
+                // amount with its decision document afterwards.
+                if level != Level::National {
+                    let amount = grant_amount(level, None, policy)?;
+                    let e = ledger(station_id, "grant", amount, "due", today, user)
+                        .assessment(a.id)
+                        .note(format!("第 {year} 年度考核{}（第十六条）", g.label()))
+                        .insert(tx.conn())
+                        .await?;
+                    grant_id = Some(e.id);
+                }
+                StationStatus::Active
+            }
+            Consequence::Rectify => StationStatus::Rectifying,
+            Consequence::RemoveAndRecover => {
+                let paid: i64 = entries
+                    .iter()
+                    .filter(|e| e.kind == "grant" && e.status == "paid")
+                    .map(|e| e.amount_fen)
+                    .sum();
+                if paid > 0 {
+                    let e = ledger(station_id, "recovery", Fen(paid), "recorded", today, user)
+                        .assessment(a.id)
+                        .note("期满考核不合格，摘牌并追回财政资助资金（第十二条）".into())
+                        .insert(tx.conn())
+                        .await?;
+                    recovery_id = Some(e.id);
+                }
+                ledger_entry::Entity::update_many()
+                    .col_expr(ledger_entry::Column::Status, Expr::value("cancelled"))
+                    .filter(ledger_entry::Column::StationId.eq(station_id))
+                    .filter(ledger_entry::Column::Kind.eq("grant"))
+                    .filter(ledger_entry::Column::Status.eq("due"))
+                    .exec(tx.conn())
+                    .await?;
+                StationStatus::Removed
+            }
+        };
+        station::Entity::update_many()
+            .col_expr(station::Column::Status, Expr::value(status.as_str()))
+            .col_expr(station::Column::UpdatedAt, Expr::value(now))
+            .filter(station::Column::Id.eq(station_id))
+            .exec(tx.conn())
+            .await?;
+        tx.audit(
+            &user.actor(),
+            Change::new("station.assess", "station", station_id)
+                .before(serde_json::json!({"status": s.status}))
+                .after(serde_json::json!({
+                    "year": year, "score": score, "grade": g.label(), "status": status.as_str(),
+                    "grant_id": grant_id, "recovery_id": recovery_id, "opinion": opinion,
+                })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(AssessmentOutcome {
+            id: a.id,
+            grade: g.label().into(),
+            station_status: status.as_str().into(),
+            grant_id,
+            recovery_id,
+        })
+    }
+
+    pub async fn assessments(&self, station_id: i64) -> Result<Vec<assessment::Model>, StoreError> {
+        Ok(assessment::Entity::find()
+            .filter(assessment::Column::StationId.eq(station_id))
+            .order_by_asc(assessment::Column::Year)
+            .all(self.db())
+            .await?)
+    }
+
+    /// City CAST enters a national station's grant, decided case by case (第十六条).
+    pub async fn enter_national_grant(
+        &self,
+        user: &UserView,
+        station_id: i64,
+        amount: Fen,
+        document: &str,
+        today: NaiveDate,
+        policy: &Policy,
+    ) -> Result<i64, StoreError> {
+        if user.role != Role::CityCast {
+            return Err(DomainError::Forbidden.into());
+        }
+        let s = self.station_model(user, station_id).await?;
+        let amount = grant_amount(Level::parse(&s.level)?, Some((amount, document)), policy)?;
+        if Level::parse(&s.level)? != Level::National {
+            return Err(DomainError::Rule {
+                code: "grant_fixed_by_policy",
+                article: "第十六条",
+                message: "省级、市级服务站的资助金额由考核结果按标准自动生成".into(),
+            }
+            .into());
+        }
+        let tx = self.begin().await?;
+        let e = ledger(station_id, "grant", amount, "due", today, user)
+            .document(document.trim().into())
+            .note("全国学会服务站“一事一议”资助（第十六条）".into())
+            .insert(tx.conn())
+            .await?;
+        tx.audit(
+            &user.actor(),
+            Change::new("grant.enter", "ledger_entry", e.id).after(&e),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(e.id)
+    }
+
+    /// City CAST records that a due grant was paid.
+    pub async fn pay_grant(
+        &self,
+        user: &UserView,
+        station_id: i64,
+        grant_id: i64,
+        paid_on: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<(), StoreError> {
+        if user.role != Role::CityCast {
+            return Err(DomainError::Forbidden.into());
+        }
+        self.station_model(user, station_id).await?;
+        if paid_on > today {
+            return Err(DomainError::invalid("paid_on", "支付日期不能晚于今天").into());
+        }
+        let tx = self.begin().await?;
+        let res = ledger_entry::Entity::update_many()
+            .col_expr(ledger_entry::Column::Status, Expr::value("paid"))
+            .col_expr(ledger_entry::Column::PaidOn, Expr::value(paid_on))
+            .filter(ledger_entry::Column::Id.eq(grant_id))
+            .filter(ledger_entry::Column::StationId.eq(station_id))
+            .filter(ledger_entry::Column::Kind.eq("grant"))
+            .filter(ledger_entry::Column::Status.eq("due"))
+            .exec(tx.conn())
+            .await?;
+        if res.rows_affected == 0 {
+            return Err(
+                DomainError::Conflict("该笔资助不是待支付状态（可能已被他人处理）".into()).into(),
+            );
+        }
+        tx.audit(
+            &user.actor(),
+            Change::new("grant.pay", "ledger_entry", grant_id)
+                .before(serde_json::json!({"status": "due"}))
+                .after(serde_json::json!({"status": "paid", "paid_on": paid_on})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// The host unit records spending (第十七条): listed categories only, never beyond the
+    /// balance (checked under a per-station lock, so two at once cannot overdraw).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_expense(
+        &self,
+        user: &UserView,
+        station_id: i64,
+        category: &str,
+        amount: Fen,
+        spent_on: NaiveDate,
+        note: &str,
+        today: NaiveDate,
+        policy: &Policy,
+    ) -> Result<i64, StoreError> {
+        let s = self.station_model(user, station_id).await?;
+        if !(user.role == Role::HostUnit && user.unit_id == Some(s.unit_id)) {
+            return Err(DomainError::Forbidden.into());
+        }
+        check_expense_category(category, policy)?;
+        if spent_on > today || spent_on < s.awarded_on {
+            return Err(DomainError::invalid(
+                "spent_on",
+                format!("支出日期须在 {} 至今天之间", s.awarded_on),
+            )
+            .into());
+        }
+        let tx = self.begin().await?;
+        tx.lock(STATION_LOCK_BASE + station_id).await?;
+        let entries = ledger_entry::Entity::find()
+            .filter(ledger_entry::Column::StationId.eq(station_id))
+            .all(tx.conn())
+            .await?;
+        check_balance(balance_of(&entries), amount)?;
+        let e = ledger(station_id, "expense", amount, "recorded", spent_on, user)
+            .category(category.trim().into())
+            .note(note.trim().into())
+            .insert(tx.conn())
+            .await?;
+        tx.audit(
+            &user.actor(),
+            Change::new("expense.record", "ledger_entry", e.id).after(&e),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(e.id)
+    }
+
+    /// Attaches the voucher (invoice) of an expense; the file is already checked and stored.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn attach_voucher(
+        &self,
+        user: &UserView,
+        station_id: i64,
+        expense_id: i64,
+        filename: &str,
+        content_type: &str,
+        size: i64,
+        sha256: &str,
+        storage_key: &str,
+    ) -> Result<i64, StoreError> {
+        let s = self.station_model(user, station_id).await?;
+        if !(user.role == Role::HostUnit && user.unit_id == Some(s.unit_id)) {
+            return Err(DomainError::Forbidden.into());
+        }
+        let tx = self.begin().await?;
+        let e = ledger_entry::Entity::find_by_id(expense_id)
+            .one(tx.conn())
+            .await?
+            .filter(|e| e.station_id == station_id && e.kind == "expense")
+            .ok_or_else(|| DomainError::NotFound("支出记录".into()))?;
+        let f = crate::entity::file::ActiveModel {
+            owner_kind: Set("station".into()),
+            owner_id: Set(station_id),
+            kind: Set("voucher".into()),
+            filename: Set(filename.into()),
+            content_type: Set(content_type.into()),
+            size: Set(size),
+            sha256: Set(sha256.into()),
+            storage_key: Set(storage_key.into()),
+            uploaded_by: Set(Some(user.id)),
+            uploaded_at: Set(Utc::now()),
+            removed: Set(false),
+            ..Default::default()
+        }
+        .insert(tx.conn())
+        .await?;
+        ledger_entry::Entity::update_many()
+            .col_expr(ledger_entry::Column::VoucherFileId, Expr::value(f.id))
+            .filter(ledger_entry::Column::Id.eq(e.id))
+            .exec(tx.conn())
+            .await?;
+        tx.audit(
+            &user.actor(),
+            Change::new("expense.voucher", "ledger_entry", e.id)
+                .after(serde_json::json!({"file_id": f.id, "sha256": sha256})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(f.id)
+    }
+
+    /// City CAST records a misuse finding and the money to recover (第十九条).
+    pub async fn record_recovery(
+        &self,
+        user: &UserView,
+        station_id: i64,
+        amount: Fen,
+        finding: &str,
+        document: &str,
+        today: NaiveDate,
+    ) -> Result<i64, StoreError> {
+        if user.role != Role::CityCast {
+            return Err(DomainError::Forbidden.into());
+        }
+        self.station_model(user, station_id).await?;
+        if finding.trim().is_empty() {
+            return Err(DomainError::invalid("finding", "请填写查实的违规情况（第十九条）").into());
+        }
+        let tx = self.begin().await?;
+        let e = ledger(station_id, "recovery", amount, "recorded", today, user)
+            .note(finding.trim().into())
+            .document(document.trim().into())
+            .insert(tx.conn())
+            .await?;
+        tx.audit(
+            &user.actor(),
+            Change::new("recovery.record", "ledger_entry", e.id).after(&e),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(e.id)
+    }
+
+    pub async fn ledger(&self, station_id: i64) -> Result<Ledger, StoreError> {
+        let entries = ledger_entry::Entity::find()
+            .filter(ledger_entry::Column::StationId.eq(station_id))
+            .order_by_asc(ledger_entry::Column::OnDate)
+            .order_by_asc(ledger_entry::Column::Id)
+            .all(self.db())
+            .await?;
+        let balance = balance_of(&entries);
+        Ok(Ledger {
+            balance_fen: balance.0,
+            entries: entries
+                .into_iter()
+                .map(|e| LedgerLine {
+                    voucher_missing: e.kind == "expense" && e.voucher_file_id.is_none(),
+                    id: e.id,
+                    kind: e.kind,
+                    amount_fen: e.amount_fen,
+                    status: e.status,
+                    date: e.on_date,
+                    category: e.category,
+                    note: e.note,
+                    document: e.document,
+                    paid_on: e.paid_on,
+                    voucher_file_id: e.voucher_file_id,
+                })
+                .collect(),
+        })
+    }
+
+    /// Every running station's indicators of its current term year (city CAST's table).
+    pub async fn indicator_table(
+        &self,
+        today: NaiveDate,
+        policy: &Policy,
+    ) -> Result<Vec<(station::Model, IndicatorReport)>, StoreError> {
+        let stations = station::Entity::find()
+            .filter(station::Column::Status.is_in(["active", "rectifying"]))
+            .order_by_asc(station::Column::Id)
+            .all(self.db())
+            .await?;
+        let mut out = Vec::new();
+        for s in stations {
+            let r = self.indicator_report(&s, None, today, policy).await?;
+            out.push((s, r));
+        }
+        Ok(out)
+    }
+}
+
+/// A ledger line under construction.
+struct LedgerBuilder(ledger_entry::ActiveModel);
+
+fn ledger(
+    station_id: i64,
+    kind: &str,
+    amount: Fen,
+    status: &str,
+    on: NaiveDate,
+    user: &UserView,
+) -> LedgerBuilder {
+    LedgerBuilder(ledger_entry::ActiveModel {
+        station_id: Set(station_id),
+        kind: Set(kind.into()),
+        amount_fen: Set(amount.0),
+        status: Set(status.into()),
+        on_date: Set(on),
+        category: Set(String::new()),
+        note: Set(String::new()),
+        document: Set(String::new()),
+        assessment_id: Set(None),
+        voucher_file_id: Set(None),
+        paid_on: Set(None),
+        recorded_by: Set(Some(user.id)),
+        recorded_at: Set(Utc::now()),
+        ..Default::default()
+    })
+}
+
+impl LedgerBuilder {
+    fn assessment(mut self, id: i64) -> Self {
+        self.0.assessment_id = Set(Some(id));
+        self
+    }
+    fn note(mut self, n: String) -> Self {
+        self.0.note = Set(n);
+        self
+    }
+    fn category(mut self, c: String) -> Self {
+        self.0.category = Set(c);
+        self
+    }
+    fn document(mut self, d: String) -> Self {
+        self.0.document = Set(d);
+        self
+    }
+    async fn insert<C: sea_orm::ConnectionTrait>(
+        self,
+        db: &C,
+    ) -> Result<ledger_entry::Model, StoreError> {
+        Ok(self.0.insert(db).await?)
+    }
+}
