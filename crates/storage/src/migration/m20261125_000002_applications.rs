@@ -3,16 +3,10 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use super::fk;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn fk(from: &'static str, col: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from}_{col}"))
-        .from(from, col)
-        .to(to, "id")
-        .to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

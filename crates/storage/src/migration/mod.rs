@@ -23,3 +23,12 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+/// A foreign key named after its table and column, to the `id` of `to`.
+fn fk(from: &'static str, col: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{from}_{col}"))
+        .from(from, col)
+        .to(to, "id")
+        .to_owned()
+}

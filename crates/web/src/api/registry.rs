@@ -28,6 +28,17 @@ pub struct ListOf<T> {
 }
 
 impl<T> ListOf<T> {
+    /// A whole list on one page.
+    pub fn all(items: Vec<T>) -> Self {
+        let n = items.len() as u64;
+        ListOf {
+            items,
+            total: n,
+            page: 1,
+            per_page: n.max(1),
+        }
+    }
+
     pub fn from_page<U>(p: stationhub_storage::Page<U>, f: impl FnMut(U) -> T) -> Self {
         ListOf {
             items: p.items.into_iter().map(f).collect(),
@@ -316,13 +327,7 @@ pub async fn list_experts(
         .into_iter()
         .map(|e| expert_json(e, &user.0.user))
         .collect();
-    let n = items.len() as u64;
-    Ok(ApiJson(ListOf {
-        items,
-        total: n,
-        page: 1,
-        per_page: n.max(1),
-    }))
+    Ok(ApiJson(ListOf::all(items)))
 }
 
 /// Correct an expert's entry.
@@ -423,11 +428,5 @@ pub async fn list_rounds(
         .into_iter()
         .map(|r| round_json(r, today))
         .collect();
-    let n = items.len() as u64;
-    Ok(ApiJson(ListOf {
-        items,
-        total: n,
-        page: 1,
-        per_page: n.max(1),
-    }))
+    Ok(ApiJson(ListOf::all(items)))
 }

@@ -92,13 +92,7 @@ pub async fn queue(
     user: ApiUser,
 ) -> Result<ApiJson<ListOf<QueueItem>>, ApiError> {
     let items = app.store.queue(&user.0.user, app.clock.today()).await?;
-    let n = items.len() as u64;
-    Ok(ApiJson(ListOf {
-        items,
-        total: n,
-        page: 1,
-        per_page: n.max(1),
-    }))
+    Ok(ApiJson(ListOf::all(items)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -154,13 +148,7 @@ pub async fn publish_notice(
     responses((status = 200, body = Object)))]
 pub async fn notices(State(app): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     let items = app.store.notices().await?;
-    let n = items.len() as u64;
-    Ok(ApiJson(ListOf {
-        items,
-        total: n,
-        page: 1,
-        per_page: n.max(1),
-    }))
+    Ok(ApiJson(ListOf::all(items)))
 }
 
 /// One public notice with its applications (no sign-in).
@@ -257,13 +245,7 @@ pub async fn objections(
         .into_iter()
         .map(ObjectionJson::from)
         .collect();
-    let n = items.len() as u64;
-    Ok(ApiJson(ListOf {
-        items,
-        total: n,
-        page: 1,
-        per_page: n.max(1),
-    }))
+    Ok(ApiJson(ListOf::all(items)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -560,13 +542,7 @@ pub async fn inbox(
     user: ApiUser,
 ) -> Result<ApiJson<ListOf<notification::Model>>, ApiError> {
     let items = app.store.inbox(user.0.user.id, 100).await?;
-    let n = items.len() as u64;
-    Ok(ApiJson(ListOf {
-        items,
-        total: n,
-        page: 1,
-        per_page: n.max(1),
-    }))
+    Ok(ApiJson(ListOf::all(items)))
 }
 
 /// Mark every message read.
