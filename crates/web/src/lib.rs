@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod mailer;
 pub mod middleware;
+pub mod upload;
 pub mod views;
 
 use std::net::SocketAddr;

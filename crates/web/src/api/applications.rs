@@ -7,15 +7,12 @@ use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use stationhub_domain::DomainError;
 use stationhub_domain::application::{
     DraftInput, Level, MaterialKind, Route, State as AppStateKind, parse_draft,
 };
-use stationhub_domain::upload::{MAX_UPLOAD_BYTES, check_size, safe_filename, sniff};
 use stationhub_storage::accounts::UserView;
 use stationhub_storage::applications::{ApplicationFilter, ApplicationRow, ApplicationView};
-use stationhub_storage::files::new_key;
 use utoipa::{IntoParams, ToSchema};
 
 use super::accounts::Created;
@@ -175,59 +172,21 @@ pub async fn store_material(
     app: &AppState,
     user: &UserView,
     id: i64,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<i64, ApiError> {
-    let mut kind = None;
-    let mut upload = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| multipart_error(&e))?
-    {
-        match field.name() {
-            Some("kind") => {
-                let text = field.text().await.map_err(|e| multipart_error(&e))?;
-                kind = Some(MaterialKind::parse(text.trim())?);
-            }
-            Some("file") => {
-                let name = safe_filename(field.file_name().unwrap_or("file"));
-                let bytes = field.bytes().await.map_err(|e| multipart_error(&e))?;
-                upload = Some((name, bytes));
-            }
-            _ => {}
-        }
-    }
-    let kind = kind.ok_or_else(|| DomainError::invalid("kind", "请选择材料类型"))?;
-    let (name, bytes) = upload.ok_or_else(|| DomainError::invalid("file", "请选择要上传的文件"))?;
-    check_size(bytes.len() as u64)?;
-    let ty = sniff(&bytes, &name)?;
-    let sha = hex::encode(Sha256::digest(&bytes));
-    let key = new_key("applications");
-    let size = bytes.len() as i64;
-    app.files.put(&key, bytes).await?;
-    match app
-        .store
-        .attach_material(user, id, kind, &name, ty.mime(), size, &sha, &key)
-        .await
-    {
-        Ok(file_id) => Ok(file_id),
-        Err(e) => {
-            // Nothing is kept of a refused upload.
-            let _ = app.files.delete(&key).await;
-            Err(e.into())
-        }
-    }
-}
-
-fn multipart_error(e: &axum::extract::multipart::MultipartError) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        DomainError::FileTooLarge {
-            size_mb: format!("超过 {}", MAX_UPLOAD_BYTES / 1024 / 1024),
-        }
-        .into()
-    } else {
-        ApiError::bad_request(format!("上传内容无法解析：{}", e.body_text()))
-    }
+    let (fields, file) = crate::upload::receive(multipart)
+        .await?
+        .file("请选择要上传的文件")?;
+    let kind = fields
+        .get("kind")
+        .ok_or_else(|| DomainError::invalid("kind", "请选择材料类型"))
+        .and_then(|k| MaterialKind::parse(k.trim()))?;
+    file.store(app, "applications", |f| async move {
+        app.store
+            .attach_material(user, id, kind, &f.name, f.mime, f.size, &f.sha256, &f.key)
+            .await
+    })
+    .await
 }
 
 /// Download an uploaded file the user may see.

@@ -583,9 +583,8 @@ pub async fn upload_seal(
 pub async fn store_seal(
     app: &AppState,
     user: &stationhub_storage::accounts::UserView,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Result<(String, i64), ApiError> {
-    use sha2::Digest;
     let owner = match user.role {
         Role::HostUnit
         | Role::CountyCast
@@ -595,34 +594,19 @@ pub async fn store_seal(
         _ => None,
     }
     .ok_or(DomainError::Forbidden)?;
-    let mut upload = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| ApiError::bad_request(format!("上传内容无法解析：{}", e.body_text())))?
-    {
-        if field.name() == Some("file") {
-            let name =
-                stationhub_domain::upload::safe_filename(field.file_name().unwrap_or("seal"));
-            let bytes = field.bytes().await.map_err(|e| {
-                ApiError::bad_request(format!("上传内容无法解析：{}", e.body_text()))
-            })?;
-            upload = Some((name, bytes));
-        }
-    }
-    let (name, bytes) = upload.ok_or_else(|| DomainError::invalid("file", "请选择印章图片"))?;
-    stationhub_domain::upload::check_size(bytes.len() as u64)?;
-    let ty = stationhub_domain::upload::sniff(&bytes, &name)?;
-    if !ty.is_image() {
+    let (_, file) = crate::upload::receive(multipart)
+        .await?
+        .file("请选择印章图片")?;
+    if !file.ty.is_image() {
         return Err(DomainError::invalid("file", "印章须为图片（PNG、JPEG、GIF 或 WebP）").into());
     }
-    let sha = hex::encode(sha2::Sha256::digest(&bytes));
-    let key = stationhub_storage::files::new_key("seals");
-    let size = bytes.len() as i64;
-    app.files.put(&key, bytes).await?;
-    let file_id = app
-        .store
-        .set_seal(user, &owner, &name, ty.mime(), size, &sha, &key)
+    let owner_ref = &owner;
+    let file_id = file
+        .store(app, "seals", |f| async move {
+            app.store
+                .set_seal(user, owner_ref, &f.name, f.mime, f.size, &f.sha256, &f.key)
+                .await
+        })
         .await?;
     Ok((owner, file_id))
 }
