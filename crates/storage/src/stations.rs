@@ -744,3 +744,38 @@ impl LedgerBuilder {
         Ok(self.0.insert(db).await?)
     }
 }
+
+impl Store {
+    /// The expert team of a station: the experts named in its application, in their order.
+    pub async fn station_experts(
+        &self,
+        station_id: i64,
+    ) -> Result<Vec<crate::entity::expert::Model>, StoreError> {
+        let s = station::Entity::find_by_id(station_id)
+            .one(self.db())
+            .await?
+            .ok_or_else(|| DomainError::NotFound("学会服务站".into()))?;
+        let links = application_expert::Entity::find()
+            .filter(application_expert::Column::ApplicationId.eq(s.application_id))
+            .order_by_asc(application_expert::Column::Position)
+            .all(self.db())
+            .await?;
+        let ids: Vec<i64> = links.iter().map(|l| l.expert_id).collect();
+        let experts = crate::entity::expert::Entity::find()
+            .filter(crate::entity::expert::Column::Id.is_in(ids.clone()))
+            .all(self.db())
+            .await?;
+        Ok(ids
+            .into_iter()
+            .filter_map(|id| experts.iter().find(|e| e.id == id).cloned())
+            .collect())
+    }
+
+    /// One activity record (current or superseded), for its correction page.
+    pub async fn activity_model(&self, activity_id: i64) -> Result<activity::Model, StoreError> {
+        activity::Entity::find_by_id(activity_id)
+            .one(self.db())
+            .await?
+            .ok_or_else(|| DomainError::NotFound("活动记录".into()).into())
+    }
+}

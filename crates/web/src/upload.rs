@@ -67,6 +67,10 @@ pub async fn receive(mut multipart: Multipart) -> Result<Received, ApiError> {
         if name == "file" {
             let filename = safe_filename(field.file_name().unwrap_or("file"));
             let bytes = field.bytes().await.map_err(|e| multipart_error(&e))?;
+            // A form sent without choosing a file has an empty `file` part: nothing chosen.
+            if bytes.is_empty() {
+                continue;
+            }
             check_size(bytes.len() as u64)?;
             let ty = sniff(&bytes, &filename)?;
             file = Some(CheckedFile {

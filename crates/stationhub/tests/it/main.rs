@@ -16,4 +16,5 @@ mod registry;
 mod registry_pages;
 mod review;
 mod review_pages;
+mod station_pages;
 mod stations;

@@ -5,12 +5,12 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use stationhub_domain::DomainError;
 use stationhub_domain::account::Role;
 use stationhub_domain::clock::parse_date;
 use stationhub_domain::funds::Fen;
 use stationhub_domain::station::ActivityKind;
+use stationhub_storage::accounts::UserView;
 use stationhub_storage::stations::{AssessmentOutcome, IndicatorReport, Ledger, NewActivity};
 use utoipa::{IntoParams, ToSchema};
 
@@ -330,50 +330,32 @@ pub async fn upload_voucher(
     State(app): State<AppState>,
     user: ApiUser,
     Path((id, expense_id)): Path<(i64, i64)>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<impl IntoResponse, ApiError> {
-    let mut upload = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| ApiError::bad_request(format!("上传内容无法解析：{}", e.body_text())))?
-    {
-        if field.name() == Some("file") {
-            let name =
-                stationhub_domain::upload::safe_filename(field.file_name().unwrap_or("voucher"));
-            let bytes = field.bytes().await.map_err(|e| {
-                ApiError::bad_request(format!("上传内容无法解析：{}", e.body_text()))
-            })?;
-            upload = Some((name, bytes));
-        }
-    }
-    let (name, bytes) = upload.ok_or_else(|| DomainError::invalid("file", "请选择凭证文件"))?;
-    stationhub_domain::upload::check_size(bytes.len() as u64)?;
-    let ty = stationhub_domain::upload::sniff(&bytes, &name)?;
-    let sha = hex::encode(Sha256::digest(&bytes));
-    let key = stationhub_storage::files::new_key("vouchers");
-    let size = bytes.len() as i64;
-    app.files.put(&key, bytes).await?;
-    match app
-        .store
-        .attach_voucher(
-            &user.0.user,
-            id,
-            expense_id,
-            &name,
-            ty.mime(),
-            size,
-            &sha,
-            &key,
-        )
-        .await
-    {
-        Ok(fid) => Ok((StatusCode::CREATED, ApiJson(Created { id: fid }))),
-        Err(e) => {
-            let _ = app.files.delete(&key).await;
-            Err(e.into())
-        }
-    }
+    let fid = store_voucher(&app, &user.0.user, id, expense_id, multipart).await?;
+    Ok((StatusCode::CREATED, ApiJson(Created { id: fid })))
+}
+
+/// Reads the multipart `file`, checks it (size, PDF or image), stores it and attaches it to the
+/// expense as its voucher; the file id. Used by the API and the station page.
+pub async fn store_voucher(
+    app: &AppState,
+    user: &UserView,
+    station_id: i64,
+    expense_id: i64,
+    multipart: Multipart,
+) -> Result<i64, ApiError> {
+    let (_, file) = crate::upload::receive(multipart)
+        .await?
+        .file("请选择凭证文件")?;
+    file.store(app, "vouchers", |f| async move {
+        app.store
+            .attach_voucher(
+                user, station_id, expense_id, &f.name, f.mime, f.size, &f.sha256, &f.key,
+            )
+            .await
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -7,6 +7,7 @@ mod auth;
 mod home;
 mod registry;
 mod review;
+mod stations;
 
 use askama::Template;
 use axum::Router;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(registry::routes())
         .merge(applications::routes())
         .merge(review::routes())
+        .merge(stations::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(csrf::layer))
@@ -130,6 +132,7 @@ fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
     const ROUNDS: (&str, &str) = ("/rounds", "申报批次");
     const SEAL: (&str, &str) = ("/seal", "印章");
     const INBOX: (&str, &str) = ("/inbox", "消息");
+    const INDICATORS: (&str, &str) = ("/indicators", "指标总览");
     match role {
         Role::HostUnit => vec![APPLICATIONS, ("/unit", "单位信息"), ROUNDS, SEAL, INBOX],
         Role::Society => vec![APPLICATIONS, ("/society", "学会信息与专家库"), INBOX],
@@ -145,6 +148,7 @@ fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
             UNITS,
             SOCIETIES,
             ("/calendar", "工作日历"),
+            INDICATORS,
             SEAL,
             INBOX,
         ],
@@ -154,6 +158,7 @@ fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
             ("/awards", "授牌"),
             NOTICES,
             STATIONS,
+            INDICATORS,
             UNITS,
             SOCIETIES,
             SEAL,
@@ -162,6 +167,7 @@ fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
         Role::Supervisor => vec![
             APPLICATIONS,
             STATIONS,
+            INDICATORS,
             UNITS,
             SOCIETIES,
             ROUNDS,

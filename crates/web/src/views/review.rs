@@ -778,6 +778,9 @@ struct StationPage {
     s: StationView,
     level: &'static str,
     status: &'static str,
+    /// Indicators, activities, assessments and the ledger: for signed-in users who may see the
+    /// station (else the public summary only).
+    run: Option<super::stations::Running>,
 }
 
 pub fn station_status_label(s: &str) -> &'static str {
@@ -793,13 +796,64 @@ pub fn station_status_label(s: &str) -> &'static str {
     }
 }
 
+#[derive(Deserialize, Default)]
+pub struct StationQuery {
+    flash: Option<String>,
+    year: Option<u32>,
+}
+
+fn station_flash(f: Option<&str>) -> Option<&'static str> {
+    let f = f?;
+    flash_text(Some(f)).or_else(|| super::stations::flash_text(f))
+}
+
+/// The station page of a user who may see the station: the summary and its running part, with
+/// the forms as given (empty, or as typed with their refusals).
+pub(super) async fn station_response(
+    app: &AppState,
+    u: &PageUser,
+    id: i64,
+    year: Option<u32>,
+    forms: super::stations::Forms,
+    flash: Option<&'static str>,
+    status: axum::http::StatusCode,
+) -> Result<Response, PageError> {
+    let m = app.store.station_model(&u.user, id).await?;
+    let s = app.store.station(id).await?;
+    let run = super::stations::running(app, u, &m, year, forms).await?;
+    let page = StationPage {
+        shell: u.shell(),
+        flash,
+        level: s.level.label(),
+        status: station_status_label(&s.status),
+        s,
+        run: Some(run),
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
 async fn station_page(
     State(app): State<AppState>,
     u: Result<PageUser, PageRejection>,
     csrf: Csrf,
     Path(id): Path<i64>,
-    Query(q): Query<FlashQuery>,
+    Query(q): Query<StationQuery>,
 ) -> Result<Response, PageError> {
+    let flash = station_flash(q.flash.as_deref());
+    if let Ok(u) = &u
+        && app.store.station_model(&u.user, id).await.is_ok()
+    {
+        return station_response(
+            &app,
+            u,
+            id,
+            q.year,
+            super::stations::Forms::default(),
+            flash,
+            axum::http::StatusCode::OK,
+        )
+        .await;
+    }
     let s = app.store.station(id).await?;
     let public = matches!(s.status.as_str(), "active" | "rectifying");
     let allowed = public
@@ -816,10 +870,11 @@ async fn station_page(
             Ok(u) => u.shell(),
             Err(_) => Shell::signed_out(&csrf.0),
         },
-        flash: flash_text(q.flash.as_deref()),
+        flash,
         level: s.level.label(),
         status: station_status_label(&s.status),
         s,
+        run: None,
     };
     Ok(render(&page)?.into_response())
 }
