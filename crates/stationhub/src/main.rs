@@ -236,12 +236,28 @@ async fn serve(g: &Global, store: Store, policy: Policy, args: &ServeArgs) -> Re
         tracing::info!(smtp = %redact(args.smtp_url.as_deref().unwrap_or_default()), from = %args.mail_from, "mail notifications on");
         tokio::spawn(stationhub_web::mailer::run(store.clone(), m, stop))
     });
+    // Terms end on their own: checked now and every hour (idempotent on every server).
+    let expiry_task = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                match store.expire_stations(clock.today()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(stations = n, "terms ended: stations expired"),
+                    Err(e) => tracing::error!(error = %e, "term expiry check failed"),
+                }
+            }
+        }
+    });
     let served = stationhub_web::serve(
         listener,
         AppState::new(store, files, policy, clock, config),
         shutdown_signal(),
     )
     .await;
+    expiry_task.abort();
     let _ = stop_mail.send(true);
     if let Some(mut task) = mail_task {
         // The mail being sent may finish (each SMTP step times out after 30 s); a claim cut

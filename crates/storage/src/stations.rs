@@ -779,3 +779,44 @@ impl Store {
             .ok_or_else(|| DomainError::NotFound("活动记录".into()).into())
     }
 }
+
+impl Store {
+    /// Term expiry is automatic (第七条（三）, SPEC §2): a station still running (active or
+    /// rectifying) whose term ended before `today` becomes `expired`, each with its audit entry.
+    /// Idempotent, so every server may run it; returns how many stations expired now.
+    pub async fn expire_stations(&self, today: NaiveDate) -> Result<u64, StoreError> {
+        let due = station::Entity::find()
+            .filter(station::Column::Status.is_in(["active", "rectifying"]))
+            .filter(station::Column::TermEndsOn.lt(today))
+            .all(self.db())
+            .await?;
+        let mut n = 0;
+        for s in due {
+            let tx = self.begin().await?;
+            let res = station::Entity::update_many()
+                .col_expr(
+                    station::Column::Status,
+                    Expr::value(StationStatus::Expired.as_str()),
+                )
+                .col_expr(station::Column::UpdatedAt, Expr::value(Utc::now()))
+                .filter(station::Column::Id.eq(s.id))
+                .filter(station::Column::Status.eq(s.status.clone()))
+                .exec(tx.conn())
+                .await?;
+            if res.rows_affected == 1 {
+                tx.audit(
+                    &crate::Actor::system("expiry"),
+                    Change::new("station.expire", "station", s.id)
+                        .before(serde_json::json!({"status": s.status}))
+                        .after(serde_json::json!({
+                            "status": "expired", "term_ended_on": s.term_ends_on,
+                        })),
+                )
+                .await?;
+                tx.commit().await?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}

@@ -550,3 +550,39 @@ async fn city_cast_sees_every_stations_indicators() {
     let (st, _) = s.app.get("/api/v1/indicators", &s.host).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_station_expires_when_its_term_ends() {
+    let (s, r, station) = awarded("provincial", "2028-03-17").await;
+    assert_eq!(
+        s.app
+            .store
+            .expire_stations(s.app.clock.today())
+            .await
+            .unwrap(),
+        0,
+        "the last day is still in the term"
+    );
+    let next = chrono::NaiveDate::from_ymd_opt(2028, 3, 18).unwrap();
+    assert_eq!(s.app.store.expire_stations(next).await.unwrap(), 1);
+    assert_eq!(s.app.store.expire_stations(next).await.unwrap(), 0, "once");
+    let (_, st) = s
+        .app
+        .get(&format!("/api/v1/stations/{station}"), &r.city)
+        .await;
+    assert_eq!(st["status"], "expired");
+    let public: Value = s
+        .app
+        .client
+        .get(s.app.url("/api/v1/stations"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        public["total"], 0,
+        "an expired station leaves the public list"
+    );
+}
