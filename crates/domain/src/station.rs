@@ -603,3 +603,141 @@ mod tests {
         assert!(check_activity_date(d("2026-06-02"), a, e, t).is_err());
     }
 }
+
+/// One line of the 100-point score sheet (第十二条: 按百分制进行打分).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetLine {
+    pub code: String,
+    pub name: String,
+    pub points: u32,
+    /// The score the activity log gives.
+    pub auto: u32,
+    /// The score given (the automatic one unless the assessor adjusted it).
+    pub score: u32,
+    /// Why the assessor departed from the automatic score.
+    pub reason: String,
+}
+
+/// An assessor's change to one line.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Adjustment {
+    pub code: String,
+    pub score: u32,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The indicators an item of the default sheet stands for; other items (a city's own) have no
+/// automatic score and are scored by the assessor.
+fn indicators_of(item: &str) -> &'static [&'static str] {
+    match item {
+        "agreement" => &["agreement_progress"],
+        "expert_days" => &[
+            "expert_days_q1",
+            "expert_days_q2",
+            "expert_days_q3",
+            "expert_days_q4",
+            "expert_days_year",
+        ],
+        "research" => &["surveys", "research_outcomes"],
+        "training" => &["trainings"],
+        "breakthroughs" => &[
+            "breakthroughs",
+            "problems_solved",
+            "achievements_transferred",
+        ],
+        _ => &[],
+    }
+}
+
+/// The score sheet with its items and weights from the policy, each scored automatically in
+/// proportion to its indicators met, then adjusted by the assessor (each change with a reason).
+pub fn score_sheet(
+    indicators: &[Indicator],
+    adjustments: &[Adjustment],
+    a: &AssessmentPolicy,
+) -> Result<Vec<SheetLine>, DomainError> {
+    let mut lines: Vec<SheetLine> = a
+        .score_items
+        .iter()
+        .map(|item| {
+            let codes = indicators_of(&item.code);
+            let met = indicators
+                .iter()
+                .filter(|i| codes.contains(&i.code.as_str()) && i.met)
+                .count() as u32;
+            let auto = if codes.is_empty() {
+                0
+            } else {
+                item.points * met / codes.len() as u32
+            };
+            SheetLine {
+                code: item.code.clone(),
+                name: item.name.clone(),
+                points: item.points,
+                auto,
+                score: auto,
+                reason: String::new(),
+            }
+        })
+        .collect();
+    let mut c = crate::organisation::FieldCheck::new();
+    for adj in adjustments {
+        let field = format!("items.{}", adj.code);
+        let Some(line) = lines.iter_mut().find(|l| l.code == adj.code) else {
+            c.add(&field, format!("评分表中没有“{}”一项", adj.code));
+            continue;
+        };
+        if adj.score > line.points {
+            c.add(&field, format!("“{}”满分 {} 分", line.name, line.points));
+            continue;
+        }
+        if adj.score != line.auto && adj.reason.trim().is_empty() {
+            c.add(
+                &field,
+                format!("“{}”自动得分为 {} 分，调整须说明理由", line.name, line.auto),
+            );
+            continue;
+        }
+        line.score = adj.score;
+        line.reason = adj.reason.trim().to_string();
+    }
+    c.finish()?;
+    Ok(lines)
+}
+
+#[cfg(test)]
+mod sheet_tests {
+    use super::*;
+
+    #[test]
+    fn the_sheet_scores_from_the_indicators_and_takes_reasoned_adjustments() {
+        let p = Policy::default();
+        let start = NaiveDate::from_ymd_opt(2026, 3, 18).unwrap();
+        let none = indicators(1, start, &[], &p.assessment);
+        let sheet = score_sheet(&none, &[], &p.assessment).unwrap();
+        assert_eq!(sheet.len(), 5);
+        assert_eq!(sheet.iter().map(|l| l.score).sum::<u32>(), 0);
+        let adj = Adjustment {
+            code: "training".into(),
+            score: 15,
+            reason: String::new(),
+        };
+        assert!(
+            score_sheet(&none, std::slice::from_ref(&adj), &p.assessment).is_err(),
+            "a reason is needed"
+        );
+        let adj = Adjustment {
+            reason: "培训签到表遗漏一场，经核实".into(),
+            ..adj
+        };
+        let sheet = score_sheet(&none, &[adj], &p.assessment).unwrap();
+        assert_eq!(sheet.iter().map(|l| l.score).sum::<u32>(), 15);
+        let too_much = Adjustment {
+            code: "training".into(),
+            score: 21,
+            reason: "x".into(),
+        };
+        assert!(score_sheet(&none, &[too_much], &p.assessment).is_err());
+    }
+}

@@ -12,9 +12,9 @@ use stationhub_domain::application::Level;
 use stationhub_domain::funds::{Fen, check_balance, check_expense_category, grant_amount};
 use stationhub_domain::policy::Policy;
 use stationhub_domain::station::{
-    Activity, ActivityKind, Consequence, Indicator, StationStatus, check_activity_date,
-    check_assessment_window, consequence, grade, indicators, quarter_warning, term_year,
-    term_year_of,
+    Activity, ActivityKind, Adjustment, Consequence, Indicator, StationStatus, check_activity_date,
+    check_assessment_window, consequence, grade, indicators, quarter_warning, score_sheet,
+    term_year, term_year_of,
 };
 
 use crate::accounts::UserView;
@@ -55,6 +55,7 @@ pub struct IndicatorReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct AssessmentOutcome {
     pub id: i64,
+    pub score: u32,
     pub grade: String,
     pub station_status: String,
     pub grant_id: Option<i64>,
@@ -303,13 +304,43 @@ impl Store {
         today: NaiveDate,
         policy: &Policy,
     ) -> Result<AssessmentOutcome, StoreError> {
+        self.assess_with_sheet(
+            user,
+            station_id,
+            year,
+            Some(score),
+            &[],
+            opinion,
+            today,
+            policy,
+        )
+        .await
+    }
+
+    /// As [`Store::assess`], with the score sheet: each item scored from the activity log and
+    /// adjusted by the assessor with a reason; the total is the sheet's sum unless `score` is
+    /// given.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn assess_with_sheet(
+        &self,
+        user: &UserView,
+        station_id: i64,
+        year: u32,
+        score: Option<u32>,
+        adjustments: &[Adjustment],
+        opinion: &str,
+        today: NaiveDate,
+        policy: &Policy,
+    ) -> Result<AssessmentOutcome, StoreError> {
         if user.role != Role::CityCast {
             return Err(DomainError::Forbidden.into());
         }
         let s = self.station_model(user, station_id).await?;
         check_assessment_window(s.awarded_on, year, today, policy)?;
-        let g = grade(score, &policy.assessment)?;
         let report = self.indicator_report(&s, Some(year), today, policy).await?;
+        let sheet = score_sheet(&report.items, adjustments, &policy.assessment)?;
+        let score = score.unwrap_or_else(|| sheet.iter().map(|l| l.score).sum());
+        let g = grade(score, &policy.assessment)?;
         let level = Level::parse(&s.level)?;
         let tx = self.begin().await?;
         tx.lock(STATION_LOCK_BASE + station_id).await?;
@@ -333,6 +364,7 @@ impl Store {
             grade: Set(g.label().into()),
             opinion: Set(opinion.into()),
             indicators: Set(serde_json::to_string(&report.items).unwrap_or_default()),
+            score_sheet: Set(serde_json::to_string(&sheet).unwrap_or_default()),
             consequence: Set(match c {
                 Consequence::GrantDue => "grant_due",
                 Consequence::Rectify => "rectify",
@@ -415,6 +447,7 @@ impl Store {
         tx.commit().await?;
         Ok(AssessmentOutcome {
             id: a.id,
+            score,
             grade: g.label().into(),
             station_status: status.as_str().into(),
             grant_id,

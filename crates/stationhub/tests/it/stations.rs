@@ -586,3 +586,40 @@ async fn a_station_expires_when_its_term_ends() {
         "an expired station leaves the public list"
     );
 }
+
+#[tokio::test]
+async fn the_score_sheet_comes_from_the_policy_and_the_activity_log() {
+    let (s, r, station) = awarded("provincial", "2027-02-20").await;
+    log_a_full_year(&s, station, 9).await;
+    // Without a total: the sheet's sum. Expert days miss q3 and the year (3 of 5 met → 12 of 20).
+    let (st, b) = s
+        .app
+        .post(&format!("/api/v1/stations/{station}/assessments"), &r.city,
+              json!({"year": 1, "opinion": "按评分表", "items": [{"code": "expert_days", "score": 20}]}))
+        .await;
+    assert_eq!(
+        st,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a departure needs its reason: {b}"
+    );
+    let (st, b) = s
+        .app
+        .post(
+            &format!("/api/v1/stations/{station}/assessments"),
+            &r.city,
+            json!({"year": 1, "opinion": "按评分表"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["score"], 92);
+    assert_eq!(b["grade"], "优秀");
+    let (_, list) = s
+        .app
+        .get(&format!("/api/v1/stations/{station}/assessments"), &r.city)
+        .await;
+    let sheet: Value =
+        serde_json::from_str(list["items"][0]["score_sheet"].as_str().unwrap()).unwrap();
+    assert_eq!(sheet.as_array().unwrap().len(), 5);
+    assert_eq!(sheet[1]["code"], "expert_days");
+    assert_eq!(sheet[1]["auto"], 12);
+}

@@ -13,6 +13,8 @@ pub struct Model {
     pub opinion: String,
     /// JSON of the indicator check attached at the time.
     pub indicators: String,
+    /// JSON of the score sheet: items, weights, automatic and given scores, reasons.
+    pub score_sheet: String,
     /// grant_due, rectify, remove_and_recover
     pub consequence: String,
     pub rectify_by: Option<Date>,

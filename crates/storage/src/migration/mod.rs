@@ -8,6 +8,7 @@ mod m20261125_000002_applications;
 mod m20261125_000003_review;
 mod m20261125_000004_mail;
 mod m20261125_000005_stations;
+mod m20261125_000006_score_sheet;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_review::Migration),
             Box::new(m20261125_000004_mail::Migration),
             Box::new(m20261125_000005_stations::Migration),
+            Box::new(m20261125_000006_score_sheet::Migration),
         ]
     }
 }

@@ -156,9 +156,15 @@ pub async fn indicators(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AssessmentRequest {
     pub year: u32,
-    /// The 100-point score.
-    pub score: u32,
+    /// The 100-point score; left out, it is the score sheet's sum.
+    pub score: Option<u32>,
     pub opinion: String,
+    /// Adjustments of the score sheet (items and weights from the policy; each item is scored
+    /// automatically from the activity log): `[{code, score, reason}]`, a reason required when
+    /// the score departs from the automatic one.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<stationhub_domain::station::Adjustment>,
 }
 
 /// Record the assessment of a station-year (city CAST): `{grade, station_status}`. Earlier than
@@ -176,11 +182,12 @@ pub async fn assess(
     user.require(&[Role::CityCast])?;
     let out: AssessmentOutcome = app
         .store
-        .assess(
+        .assess_with_sheet(
             &user.0.user,
             id,
             req.year,
             req.score,
+            &req.items,
             req.opinion.trim(),
             app.clock.today(),
             &app.policy,
