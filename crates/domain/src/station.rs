@@ -741,3 +741,67 @@ mod sheet_tests {
         assert!(score_sheet(&none, &[too_much], &p.assessment).is_err());
     }
 }
+
+/// 第十条: the host unit's annual work plan and annual summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    Plan,
+    Summary,
+}
+
+impl ReportKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportKind::Plan => "plan",
+            ReportKind::Summary => "summary",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReportKind::Plan => "年度工作计划",
+            ReportKind::Summary => "年度工作总结",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<ReportKind, DomainError> {
+        match s {
+            "plan" => Ok(ReportKind::Plan),
+            "summary" => Ok(ReportKind::Summary),
+            _ => Err(DomainError::invalid("kind", "kind 须为 plan 或 summary")),
+        }
+    }
+}
+
+/// When a report of term year `year` may be filed: a plan from the award on (for year 1) or
+/// from 30 days before the year starts; a summary once the year is within 30 days of its end
+/// ("期满一年后对工作站运行情况和绩效情况进行总结", 第十条).
+pub fn check_report_window(
+    kind: ReportKind,
+    awarded_on: NaiveDate,
+    year: u32,
+    today: NaiveDate,
+    policy: &Policy,
+) -> Result<(), DomainError> {
+    let years = policy.application.term_years;
+    if !(1..=years).contains(&year) {
+        return Err(DomainError::invalid(
+            "year",
+            format!("年度须为 1 至 {years}"),
+        ));
+    }
+    let (start, end) = term_year(awarded_on, year);
+    let opens = match kind {
+        ReportKind::Plan => (start - chrono::Duration::days(30)).max(awarded_on),
+        ReportKind::Summary => end - chrono::Duration::days(30),
+    };
+    if today < opens {
+        return Err(DomainError::Rule {
+            code: "report_too_early",
+            article: "第十条",
+            message: format!("第 {year} 年度{}自 {opens} 起方可提交", kind.label()),
+        });
+    }
+    Ok(())
+}

@@ -853,3 +853,99 @@ impl Store {
         Ok(n)
     }
 }
+
+/// A station-year's reports: which are filed and which are still due (第十条).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportStatus {
+    pub year: u32,
+    pub kind: String,
+    pub label: String,
+    /// The latest filing, if any (earlier ones are kept).
+    pub filed: Option<crate::entity::station_report::Model>,
+    /// Filing is open and nothing is filed yet.
+    pub due: bool,
+}
+
+impl Store {
+    /// The host unit files its annual work plan or summary (第十条); a later filing of the same
+    /// year and kind supersedes the earlier one, which is kept.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn file_report(
+        &self,
+        user: &UserView,
+        station_id: i64,
+        year: u32,
+        kind: stationhub_domain::station::ReportKind,
+        body: &str,
+        today: NaiveDate,
+        policy: &Policy,
+    ) -> Result<i64, StoreError> {
+        let s = self.station_model(user, station_id).await?;
+        if !(user.role == Role::HostUnit && user.unit_id == Some(s.unit_id)) {
+            return Err(DomainError::Forbidden.into());
+        }
+        stationhub_domain::station::check_report_window(kind, s.awarded_on, year, today, policy)?;
+        let body = body.trim();
+        if body.is_empty() {
+            return Err(DomainError::invalid("body", format!("请填写{}", kind.label())).into());
+        }
+        if body.chars().count() > 20_000 {
+            return Err(DomainError::invalid("body", "不能超过 20000 字").into());
+        }
+        let tx = self.begin().await?;
+        let r = crate::entity::station_report::ActiveModel {
+            station_id: Set(station_id),
+            year: Set(year as i32),
+            kind: Set(kind.as_str().into()),
+            body: Set(body.into()),
+            file_id: Set(None),
+            submitted_by: Set(Some(user.id)),
+            submitted_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(tx.conn())
+        .await?;
+        tx.audit(
+            &user.actor(),
+            Change::new("station.report", "station_report", r.id).after(
+                serde_json::json!({"station_id": station_id, "year": year, "kind": kind.as_str()}),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(r.id)
+    }
+
+    /// Every report of the term with what is filed and what is due today.
+    pub async fn reports(
+        &self,
+        s: &station::Model,
+        today: NaiveDate,
+        policy: &Policy,
+    ) -> Result<Vec<ReportStatus>, StoreError> {
+        use stationhub_domain::station::{ReportKind, check_report_window};
+        let filed = crate::entity::station_report::Entity::find()
+            .filter(crate::entity::station_report::Column::StationId.eq(s.id))
+            .order_by_desc(crate::entity::station_report::Column::Id)
+            .all(self.db())
+            .await?;
+        let mut out = Vec::new();
+        for year in 1..=policy.application.term_years {
+            for kind in [ReportKind::Plan, ReportKind::Summary] {
+                let latest = filed
+                    .iter()
+                    .find(|r| r.year == year as i32 && r.kind == kind.as_str())
+                    .cloned();
+                let open = check_report_window(kind, s.awarded_on, year, today, policy).is_ok();
+                out.push(ReportStatus {
+                    year,
+                    kind: kind.as_str().into(),
+                    label: kind.label().into(),
+                    due: open && latest.is_none(),
+                    filed: latest,
+                });
+            }
+        }
+        Ok(out)
+    }
+}

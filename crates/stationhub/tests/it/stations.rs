@@ -623,3 +623,106 @@ async fn the_score_sheet_comes_from_the_policy_and_the_activity_log() {
     assert_eq!(sheet[1]["code"], "expert_days");
     assert_eq!(sheet[1]["auto"], 12);
 }
+
+#[tokio::test]
+async fn the_host_files_its_annual_plan_and_summary_article_10() {
+    let (mut s, r, station) = awarded("provincial", "2026-04-01").await;
+    let (_, rep) = s
+        .app
+        .get(&format!("/api/v1/stations/{station}/reports"), &s.host)
+        .await;
+    let due: Vec<(u64, &str)> = rep["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["due"] == true)
+        .map(|i| (i["year"].as_u64().unwrap(), i["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(due, [(1, "plan")], "only the first year's plan is due now");
+    let (st, b) = s
+        .app
+        .post(
+            &format!("/api/v1/stations/{station}/reports"),
+            &s.host,
+            json!({"year": 1, "kind": "summary", "body": "总结"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{b}");
+    assert_eq!(b["error"]["article"], "第十条");
+    let (st, _) = s
+        .app
+        .post(
+            &format!("/api/v1/stations/{station}/reports"),
+            &r.city,
+            json!({"year": 1, "kind": "plan", "body": "计划"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = s
+        .app
+        .post(
+            &format!("/api/v1/stations/{station}/reports"),
+            &s.host,
+            json!({"year": 1, "kind": "plan", "body": "一、目标……\n\n二、任务……"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    s.app.travel_to("2027-03-01").await;
+    let (_, rep) = s
+        .app
+        .get(&format!("/api/v1/stations/{station}/reports"), &r.city)
+        .await;
+    let items = rep["items"].as_array().unwrap();
+    assert_eq!(items[0]["filed"]["body"], "一、目标……\n\n二、任务……");
+    assert!(
+        items
+            .iter()
+            .any(|i| i["year"] == 1 && i["kind"] == "summary" && i["due"] == true)
+    );
+    assert!(
+        items
+            .iter()
+            .any(|i| i["year"] == 2 && i["kind"] == "plan" && i["due"] == true)
+    );
+}
+
+#[tokio::test]
+async fn the_host_files_its_plan_on_the_station_page() {
+    let (s, _, station) = awarded("provincial", "2026-04-01").await;
+    let b = s.app.browser();
+    crate::pages::sign_in_page(&s.app, &b, "host", crate::helpers::PASSWORD).await;
+    let html = b
+        .get(s.app.url(&format!("/stations/{station}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("年度工作计划与总结") && html.contains("待提交"),
+        "{html}"
+    );
+    let csrf = crate::helpers::csrf_of(&html);
+    let res = b
+        .post(s.app.url(&format!("/stations/{station}/reports")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("year", "1"),
+            ("kind", "plan"),
+            ("body", "第一年工作计划：驻站服务、两次调研、两场培训。"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = b
+        .get(s.app.url(&format!("/stations/{station}?flash=report")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("已提交") && html.contains("两场培训"));
+}

@@ -28,5 +28,6 @@ pub mod signin_throttle;
 pub mod site_inspection;
 pub mod society;
 pub mod station;
+pub mod station_report;
 pub mod unit;
 pub mod user;

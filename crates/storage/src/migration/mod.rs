@@ -9,6 +9,7 @@ mod m20261125_000003_review;
 mod m20261125_000004_mail;
 mod m20261125_000005_stations;
 mod m20261125_000006_score_sheet;
+mod m20261125_000007_reports;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_mail::Migration),
             Box::new(m20261125_000005_stations::Migration),
             Box::new(m20261125_000006_score_sheet::Migration),
+            Box::new(m20261125_000007_reports::Migration),
         ]
     }
 }

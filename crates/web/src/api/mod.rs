@@ -91,6 +91,8 @@ use crate::error::{ApiError, ErrorBody, ErrorDetail};
         stations::upload_voucher,
         stations::record_recovery,
         stations::indicator_table,
+        stations::file_report,
+        stations::reports,
     ),
     components(schemas(ErrorBody, ErrorDetail, crate::error::ViolationJson, crate::error::FieldJson)),
     modifiers(&BearerAuth)
@@ -218,6 +220,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/stations/{id}/recoveries", post(stations::record_recovery))
         .route("/indicators", get(stations::indicator_table))
+        .route(
+            "/stations/{id}/reports",
+            post(stations::file_report).get(stations::reports),
+        )
         .route("/calendar", get(review::calendar_year))
         .route("/calendar/notice-end", get(review::notice_end))
         .route(

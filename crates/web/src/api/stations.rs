@@ -437,3 +437,55 @@ pub async fn indicator_table(
         per_page: n.max(1),
     }))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReportRequest {
+    pub year: u32,
+    /// plan (年度工作计划) or summary (年度工作总结).
+    pub kind: String,
+    pub body: String,
+}
+
+/// File the annual work plan or summary (the station's host unit, 第十条).
+#[utoipa::path(post, path = "/api/v1/stations/{id}/reports", tag = "stations",
+    security(("bearer" = [])), params(("id" = i64, Path)), request_body = ReportRequest,
+    responses((status = 201, body = Created), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn file_report(
+    State(app): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<ReportRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let kind = stationhub_domain::station::ReportKind::parse(req.kind.trim())?;
+    let rid = app
+        .store
+        .file_report(
+            &user.0.user,
+            id,
+            req.year,
+            kind,
+            &req.body,
+            app.clock.today(),
+            &app.policy,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(Created { id: rid })))
+}
+
+/// The term's plans and summaries: filed, and which are due.
+#[utoipa::path(get, path = "/api/v1/stations/{id}/reports", tag = "stations",
+    security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+pub async fn reports(
+    State(app): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse, ApiError> {
+    let s = app.store.station_model(&user.0.user, id).await?;
+    Ok(ApiJson(ListOf::all(
+        app.store
+            .reports(&s, app.clock.today(), &app.policy)
+            .await?,
+    )))
+}

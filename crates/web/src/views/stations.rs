@@ -41,12 +41,49 @@ pub fn routes() -> Router<AppState> {
         .route("/stations/{id}/recoveries", post(recovery))
         .route("/stations/{id}/files/{fid}", get(voucher_file))
         .route("/indicators", get(indicators_page))
+        .route("/stations/{id}/reports", post(file_report))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReportForm {
+    year: String,
+    kind: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// The host unit files an annual plan or summary (第十条).
+async fn file_report(
+    State(app): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ReportForm>,
+) -> Result<Response, PageError> {
+    let year: u32 = f
+        .year
+        .trim()
+        .parse()
+        .map_err(|_| DomainError::invalid("year", "请选择年度"))?;
+    let kind = stationhub_domain::station::ReportKind::parse(f.kind.trim())?;
+    app.store
+        .file_report(
+            &u.user,
+            id,
+            year,
+            kind,
+            &f.body,
+            app.clock.today(),
+            &app.policy,
+        )
+        .await?;
+    Ok(back(id, "report", "reports"))
 }
 
 /// The message after a change on the station page.
 pub fn flash_text(f: &str) -> Option<&'static str> {
     Some(match f {
         "activity" => "活动已记录，指标已按活动记录更新。",
+        "report" => "已提交，年度计划与总结已记录。",
         "corrected" => "活动记录已更正，原记录保留备查。",
         "assessed" => "考核结果已录入。",
         "paid" => "资助资金已登记为已支付。",
@@ -371,6 +408,15 @@ pub struct Running {
     pub categories: Vec<String>,
     pub today: String,
     pub forms: Forms,
+    /// 第十条: the annual plans and summaries, filed and due.
+    pub reports: Vec<ReportRow>,
+}
+
+pub struct ReportRow {
+    pub year: u32,
+    pub label: String,
+    pub filed: Option<(String, String)>,
+    pub due: bool,
 }
 
 fn own_station(u: &PageUser, s: &station::Model) -> bool {
@@ -539,6 +585,23 @@ pub async fn running(
         categories: app.policy.expenses.categories.clone(),
         today: today.to_string(),
         forms,
+        reports: app
+            .store
+            .reports(s, today, &app.policy)
+            .await?
+            .into_iter()
+            .map(|r| ReportRow {
+                year: r.year,
+                label: r.label,
+                due: r.due,
+                filed: r.filed.map(|f| {
+                    (
+                        stationhub_domain::clock::format_local(f.submitted_at),
+                        f.body,
+                    )
+                }),
+            })
+            .collect(),
     })
 }
 
