@@ -76,6 +76,7 @@ pub struct AssessmentPolicy {
     pub problems_solved_per_year: u32,
     pub achievements_transferred_per_year: u32,
     pub quarter_warning_days: u32,
+    pub rectify_days: u32,
     pub score_items: Vec<ScoreItem>,
 }
 

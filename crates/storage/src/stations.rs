@@ -24,9 +24,6 @@ use crate::{Store, StoreError};
 
 const STATION_LOCK_BASE: i64 = 7_500_000_000;
 
-/// How long a station failing its year-1 assessment has to rectify (第十二条: 责令限期整改).
-pub const RECTIFY_DAYS: i64 = 90;
-
 /// An activity as typed (SPEC §5.1 `{kind, date, …}`), already parsed.
 #[derive(Debug, Clone, Serialize)]
 pub struct NewActivity {
@@ -371,9 +368,8 @@ impl Store {
                 Consequence::RemoveAndRecover => "remove_and_recover",
             }
             .into()),
-            rectify_by: Set(
-                (c == Consequence::Rectify).then(|| today + Duration::days(RECTIFY_DAYS))
-            ),
+            rectify_by: Set((c == Consequence::Rectify)
+                .then(|| today + Duration::days(policy.assessment.rectify_days.into()))),
             decided_by: Set(Some(user.id)),
             decided_on: Set(today),
             at: Set(now),
