@@ -191,7 +191,7 @@ fn now_text() -> String {
 impl Store {
     /// Loads an application the user may see; one they may not see is "not found" (no leak of
     /// its existence).
-    async fn visible_application(
+    pub(crate) async fn visible_application(
         &self,
         user: &UserView,
         id: i64,

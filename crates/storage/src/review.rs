@@ -251,7 +251,7 @@ impl Store {
         site: Option<SiteInspection>,
         today: NaiveDate,
     ) -> Result<State, StoreError> {
-        let seen = self.application_model_visible(user, id).await?;
+        let seen = self.visible_application(user, id).await?;
         let tx = self.begin().await?;
         tx.lock(ROUND_LOCK_BASE + seen.round_id).await?;
         let a = application::Entity::find_by_id(id)
@@ -362,19 +362,6 @@ impl Store {
         }
         tx.commit().await?;
         Ok(next)
-    }
-
-    async fn application_model_visible(
-        &self,
-        user: &UserView,
-        id: i64,
-    ) -> Result<application::Model, StoreError> {
-        // The application view checks visibility; reuse it rather than repeat the rule.
-        self.application(user, id).await?;
-        application::Entity::find_by_id(id)
-            .one(self.db())
-            .await?
-            .ok_or_else(|| DomainError::NotFound("申报书".into()).into())
     }
 
     /// The opinions given on an application, oldest first.
@@ -788,7 +775,7 @@ impl Store {
         if user.role != Role::TalentOffice {
             return Err(DomainError::Forbidden.into());
         }
-        let a = self.application_model_visible(user, application_id).await?;
+        let a = self.visible_application(user, application_id).await?;
         let state = State::parse(&a.state)?;
         let item = notice_item::Entity::find()
             .filter(notice_item::Column::ApplicationId.eq(application_id))
@@ -977,12 +964,8 @@ impl Store {
             .limit(per_page)
             .all(self.db())
             .await?;
-        let mut items = Vec::new();
-        for s in rows {
-            items.push(self.station_view(s).await?);
-        }
         Ok(Page {
-            items,
+            items: self.station_views(rows).await?,
             total,
             page,
             per_page,
@@ -998,24 +981,55 @@ impl Store {
     }
 
     async fn station_view(&self, s: station::Model) -> Result<StationView, StoreError> {
-        let u = self.unit(s.unit_id).await?;
-        let so = self.society(s.society_id).await?;
-        Ok(StationView {
-            id: s.id,
-            application_id: s.application_id,
-            name: s.name,
-            level: Level::parse(&s.level)?,
-            industry: s.industry,
-            unit_id: s.unit_id,
-            unit_name: u.name,
-            society_id: s.society_id,
-            society_name: so.name,
-            county: u.county,
-            document_number: s.document_number,
-            awarded_on: s.awarded_on,
-            term_ends_on: s.term_ends_on,
-            status: s.status,
-        })
+        Ok(self.station_views(vec![s]).await?.remove(0))
+    }
+
+    /// Views of stations with their unit, society and county names, one query per table.
+    async fn station_views(
+        &self,
+        rows: Vec<station::Model>,
+    ) -> Result<Vec<StationView>, StoreError> {
+        let units: HashMap<i64, String> = unit::Entity::find()
+            .filter(unit::Column::Id.is_in(rows.iter().map(|s| s.unit_id)))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect();
+        let societies: HashMap<i64, String> = crate::entity::society::Entity::find()
+            .filter(crate::entity::society::Column::Id.is_in(rows.iter().map(|s| s.society_id)))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect();
+        let counties: HashMap<i64, String> = self
+            .counties()
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
+        rows.into_iter()
+            .map(|s| {
+                Ok(StationView {
+                    id: s.id,
+                    application_id: s.application_id,
+                    level: Level::parse(&s.level)?,
+                    unit_name: units.get(&s.unit_id).cloned().unwrap_or_default(),
+                    society_name: societies.get(&s.society_id).cloned().unwrap_or_default(),
+                    county: counties.get(&s.county_id).cloned().unwrap_or_default(),
+                    name: s.name,
+                    industry: s.industry,
+                    unit_id: s.unit_id,
+                    society_id: s.society_id,
+                    document_number: s.document_number,
+                    awarded_on: s.awarded_on,
+                    term_ends_on: s.term_ends_on,
+                    status: s.status,
+                })
+            })
+            .collect::<Result<Vec<_>, DomainError>>()
+            .map_err(StoreError::from)
     }
 
     // ---------------------------------------------------------------- inbox
