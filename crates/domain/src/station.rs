@@ -205,6 +205,36 @@ pub fn check_activity_date(
     Ok(())
 }
 
+/// What an activity must say of itself (第十二条（一）（二）): the expert of an expert-service
+/// record must be on the station's team, with 1–92 days (one quarter at most); a progress
+/// record is a percentage.
+pub fn check_activity_values(
+    kind: ActivityKind,
+    expert_id: Option<i64>,
+    expert_on_team: bool,
+    days: u32,
+    percent: u32,
+) -> Result<(), DomainError> {
+    if kind == ActivityKind::ExpertService {
+        if expert_id.is_none() {
+            return Err(DomainError::invalid("expert_id", "请选择提供服务的专家"));
+        }
+        if !expert_on_team {
+            return Err(DomainError::invalid(
+                "expert_id",
+                "该专家不在本服务站的专家团队中",
+            ));
+        }
+        if !(1..=92).contains(&days) {
+            return Err(DomainError::invalid("days", "服务天数须为 1 至 92 天"));
+        }
+    }
+    if kind == ActivityKind::AgreementProgress && percent > 100 {
+        return Err(DomainError::invalid("percent", "完成比例为 0 至 100"));
+    }
+    Ok(())
+}
+
 /// One indicator: its code (SPEC §5.2), what is required, what was done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Indicator {

@@ -13,8 +13,8 @@ use stationhub_domain::funds::{Fen, check_balance, check_expense_category, grant
 use stationhub_domain::policy::Policy;
 use stationhub_domain::station::{
     Activity, ActivityKind, Adjustment, Consequence, Indicator, StationStatus, check_activity_date,
-    check_assessment_window, consequence, grade, indicators, quarter_warning, score_sheet,
-    term_year, term_year_of,
+    check_activity_values, check_assessment_window, consequence, grade, indicators,
+    quarter_warning, score_sheet, term_year, term_year_of,
 };
 
 use crate::accounts::UserView;
@@ -143,28 +143,19 @@ impl Store {
             .into());
         }
         check_activity_date(a.date, s.awarded_on, s.term_ends_on, today)?;
-        if a.kind == ActivityKind::ExpertService {
-            let expert = a
-                .expert_id
-                .ok_or_else(|| DomainError::invalid("expert_id", "请选择提供服务的专家"))?;
-            let on_team = application_expert::Entity::find()
+        let on_team = match a
+            .expert_id
+            .filter(|_| a.kind == ActivityKind::ExpertService)
+        {
+            Some(expert) => application_expert::Entity::find()
                 .filter(application_expert::Column::ApplicationId.eq(s.application_id))
                 .filter(application_expert::Column::ExpertId.eq(expert))
                 .one(self.db())
                 .await?
-                .is_some();
-            if !on_team {
-                return Err(
-                    DomainError::invalid("expert_id", "该专家不在本服务站的专家团队中").into(),
-                );
-            }
-            if !(1..=92).contains(&a.days) {
-                return Err(DomainError::invalid("days", "服务天数须为 1 至 92 天").into());
-            }
-        }
-        if a.kind == ActivityKind::AgreementProgress && a.percent > 100 {
-            return Err(DomainError::invalid("percent", "完成比例为 0 至 100").into());
-        }
+                .is_some(),
+            None => false,
+        };
+        check_activity_values(a.kind, a.expert_id, on_team, a.days, a.percent)?;
         let tx = self.begin().await?;
         let m = activity::ActiveModel {
             station_id: Set(station_id),
