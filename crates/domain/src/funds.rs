@@ -126,6 +126,44 @@ pub fn check_balance(balance: Fen, amount: Fen) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// Sums of a set of ledger entries (a station, a year, a county …). The balance is paid grants
+/// less expenses less recoveries (SPEC §5.2); grants due or cancelled do not count in it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub grants_due: Fen,
+    pub grants_paid: Fen,
+    pub grants_cancelled: Fen,
+    pub expenses: Fen,
+    pub recoveries: Fen,
+}
+
+impl Totals {
+    /// Counts one entry by its kind (grant / expense / recovery) and status.
+    pub fn add(&mut self, kind: &str, status: &str, amount: Fen) {
+        let slot = match (kind, status) {
+            ("grant", "paid") => &mut self.grants_paid,
+            ("grant", "due") => &mut self.grants_due,
+            ("grant", _) => &mut self.grants_cancelled,
+            ("expense", _) => &mut self.expenses,
+            ("recovery", _) => &mut self.recoveries,
+            _ => return,
+        };
+        slot.0 += amount.0;
+    }
+
+    pub fn balance(&self) -> Fen {
+        Fen(self.grants_paid.0 - self.expenses.0 - self.recoveries.0)
+    }
+
+    pub fn merge(&mut self, o: &Totals) {
+        self.grants_due.0 += o.grants_due.0;
+        self.grants_paid.0 += o.grants_paid.0;
+        self.grants_cancelled.0 += o.grants_cancelled.0;
+        self.expenses.0 += o.expenses.0;
+        self.recoveries.0 += o.recoveries.0;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +214,22 @@ mod tests {
         assert!(Fen::parse_yuan("a", "abc").is_err());
         assert_eq!(Fen(10_000_000).yuan(), "100,000.00");
         assert_eq!(Fen(-123_456).yuan(), "-1,234.56");
+    }
+
+    #[test]
+    fn totals_count_paid_grants_less_spending_and_recoveries() {
+        let mut t = Totals::default();
+        t.add("grant", "paid", Fen(5_000_000));
+        t.add("grant", "due", Fen(5_000_000));
+        t.add("grant", "cancelled", Fen(1));
+        t.add("expense", "recorded", Fen(1_200_000));
+        t.add("recovery", "recorded", Fen(4_000_000));
+        assert_eq!(t.balance(), Fen(-200_000));
+        assert_eq!(t.grants_due, Fen(5_000_000));
+        let mut all = Totals::default();
+        all.merge(&t);
+        all.merge(&t);
+        assert_eq!(all.expenses, Fen(2_400_000));
+        assert_eq!(all.balance(), Fen(-400_000));
     }
 }

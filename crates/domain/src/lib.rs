@@ -16,6 +16,8 @@
 //! - [`notice`]: the public notice, objections and the award (第八条（三）（四）).
 //! - [`station`]: term years and quarters, the indicators of 第十二条, grades and consequences.
 //! - [`funds`]: grants (第十六条), expenses (第十七条), balance and recovery, in integer fen.
+//! - [`lifecycle`]: renewal after the term (第十三条); merge, reorganisation, revocation (第十四条).
+//! - [`import`]: stations named before the measures, imported from a spreadsheet (第八条).
 //! - [`upload`]: which uploaded files are accepted, by content; the size limit; safe names.
 //! - [`error`]: the domain's error type, with the article each refusal cites.
 
@@ -26,6 +28,8 @@ pub mod calendar;
 pub mod clock;
 pub mod error;
 pub mod funds;
+pub mod import;
+pub mod lifecycle;
 pub mod notice;
 pub mod organisation;
 pub mod policy;

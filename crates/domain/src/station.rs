@@ -406,6 +406,14 @@ impl Grade {
     pub fn passed(self) -> bool {
         self != Grade::Fail
     }
+
+    /// A grade as stored and shown (优秀 / 合格 / 不合格).
+    pub fn parse(s: &str) -> Result<Grade, DomainError> {
+        [Grade::Excellent, Grade::Pass, Grade::Fail]
+            .into_iter()
+            .find(|g| g.label() == s)
+            .ok_or_else(|| DomainError::invalid("grade", format!("未知的考核等次“{s}”")))
+    }
 }
 
 /// The grade of a 100-point score (thresholds from the policy: 90 and 60 by default).

@@ -13,6 +13,7 @@ use stationhub_domain::clock::Clock;
 use stationhub_domain::policy::Policy;
 use stationhub_storage::accounts::NewUser;
 use stationhub_storage::files::FileStore;
+use stationhub_storage::import::{ImportOutcome, read_sheet, template_xlsx};
 use stationhub_storage::{Actor, Store};
 use stationhub_web::mailer::{MailConfig, Mailer};
 use stationhub_web::{AppState, Config};
@@ -81,6 +82,21 @@ enum Command {
         /// Only fill the database; do not serve.
         #[arg(long)]
         no_serve: bool,
+    },
+    /// Import stations named before the measures (第八条) from an .xlsx file laid out as the
+    /// template (GET /api/v1/stations/import-template.xlsx, or --write-template). Every row is
+    /// checked first: if any is bad, every bad row is listed with its line, column and reason,
+    /// nothing is imported and the exit status is 1. Otherwise all rows are imported in one
+    /// transaction. Applies pending migrations first.
+    Import {
+        /// The .xlsx file (header on line 1, one station per line from line 2).
+        file: PathBuf,
+        /// Check every row; import nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write the empty template (with its instructions sheet) to FILE instead.
+        #[arg(long, conflicts_with = "dry_run")]
+        write_template: bool,
     },
     /// The audit trail.
     Audit {
@@ -346,6 +362,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 serve(g, store, policy, args).await?;
             }
         }
+        Command::Import {
+            file,
+            dry_run,
+            write_template,
+        } => return import(g, &policy, file, *dry_run, *write_template).await,
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -360,6 +381,57 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `stationhub import FILE [--dry-run | --write-template]`.
+async fn import(
+    g: &Global,
+    policy: &Policy,
+    file: &std::path::Path,
+    dry_run: bool,
+    write_template: bool,
+) -> Result<ExitCode> {
+    let today = Clock::from_env().map_err(|e| anyhow!(e))?.today();
+    if write_template {
+        let bytes = template_xlsx(policy, today).map_err(|e| anyhow!(e))?;
+        std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
+        println!("导入模板已写入 {}", file.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let sheet = match read_sheet(&bytes) {
+        Ok(sheet) => sheet,
+        Err(e) => {
+            eprintln!("{}：{e}", file.display());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let store = open_store(g, policy).await?;
+    match store
+        .import_stations(&Actor::system("cli"), &sheet, dry_run, today, policy)
+        .await?
+    {
+        ImportOutcome::Refused(errors) => {
+            for e in &errors {
+                println!("{e}");
+            }
+            eprintln!(
+                "{}：{} 处错误，未导入任何服务站；改正后重新导入",
+                file.display(),
+                errors.len()
+            );
+            return Ok(ExitCode::from(1));
+        }
+        ImportOutcome::Done(s) if s.dry_run => println!(
+            "检查通过：{} 个服务站可以导入（运行中 {}，已期满 {}；将新建 {} 个建站单位、{} 个学会）。--dry-run：未导入。",
+            s.stations, s.active, s.expired, s.units_created, s.societies_created
+        ),
+        ImportOutcome::Done(s) => println!(
+            "已导入 {} 个服务站（运行中 {}，已期满 {}；新建 {} 个建站单位、{} 个学会）。",
+            s.stations, s.active, s.expired, s.units_created, s.societies_created
+        ),
     }
     Ok(ExitCode::SUCCESS)
 }

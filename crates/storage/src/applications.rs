@@ -23,7 +23,7 @@ use crate::accounts::UserView;
 use crate::audit::Change;
 use crate::entity::{
     application, application_event, application_expert, application_staff, county, expert, file,
-    round, society, unit,
+    round, society, station, unit,
 };
 use crate::orgs::UnitView;
 use crate::{Page, Store, StoreError, Tx};
@@ -127,6 +127,8 @@ pub struct ApplicationView {
     pub version: i32,
     pub created_at: chrono::DateTime<Utc>,
     pub updated_at: chrono::DateTime<Utc>,
+    /// A renewal (第十三条): the station it would continue.
+    pub renewal_of: Option<i64>,
     pub experts: Vec<expert::Model>,
     pub staff: Vec<Staff>,
     pub files: Vec<FileView>,
@@ -237,6 +239,7 @@ impl Store {
             return Err(DomainError::invalid("unit_id", "只能以本单位名义申报").into());
         }
         round::Entity::find_by_id(d.round_id)
+            .filter(round::Column::Kind.eq(round::KIND_REGULAR))
             .one(self.db())
             .await?
             .ok_or_else(|| DomainError::invalid("round_id", "申报批次不存在"))?;
@@ -366,7 +369,10 @@ impl Store {
     }
 
     /// The draft content of a stored application.
-    async fn application_draft(&self, a: &application::Model) -> Result<Draft, StoreError> {
+    pub(crate) async fn application_draft(
+        &self,
+        a: &application::Model,
+    ) -> Result<Draft, StoreError> {
         let experts = application_expert::Entity::find()
             .filter(application_expert::Column::ApplicationId.eq(a.id))
             .order_by_asc(application_expert::Column::Position)
@@ -463,6 +469,7 @@ impl Store {
             version: a.version,
             created_at: a.created_at,
             updated_at: a.updated_at,
+            renewal_of: a.renewal_of,
             experts: draft
                 .expert_ids
                 .iter()
@@ -813,15 +820,17 @@ impl Store {
             .into_iter()
             .filter_map(|f| MaterialKind::parse(&f.kind).ok())
             .collect();
-        let holding_states: Vec<&str> = State::ALL
+        // 第七条（七）: the society's other pending application, or its running station (a
+        // renewal does not count the station it continues, 第十三条).
+        let pending_states: Vec<&str> = State::ALL
             .into_iter()
-            .filter(|s| s.is_pending() || *s == State::Awarded)
+            .filter(|s| s.is_pending())
             .map(State::as_str)
             .collect();
-        let holds = application::Entity::find()
+        let pending = application::Entity::find()
             .filter(application::Column::SocietyId.eq(a.society_id))
             .filter(application::Column::Id.ne(a.id))
-            .filter(application::Column::State.is_in(holding_states))
+            .filter(application::Column::State.is_in(pending_states))
             .one(db)
             .await?
             .map(|o| {
@@ -831,6 +840,14 @@ impl Store {
                     o.station_name
                 }
             });
+        let running = station::Entity::find()
+            .filter(station::Column::SocietyId.eq(a.society_id))
+            .filter(station::Column::Id.ne(a.renewal_of.unwrap_or(-1)))
+            .filter(station::Column::Status.is_in(["active", "rectifying"]))
+            .one(db)
+            .await?
+            .map(|s| s.name);
+        let holds = pending.or(running);
         Ok(SubmissionFacts {
             today,
             round: r.map(|r| (r.opens_on, r.closes_on)),
@@ -885,7 +902,7 @@ impl Store {
     ) -> Result<State, StoreError> {
         let a = self.editable_application(user, id).await?;
         let tx = self.begin().await?;
-        tx.lock(SOCIETY_LOCK_BASE + a.society_id).await?;
+        tx.lock(crate::locks::SOCIETY_BASE + a.society_id).await?;
         // Read again under the lock: someone may have acted since.
         let a = application::Entity::find_by_id(id)
             .one(tx.conn())
@@ -942,9 +959,6 @@ impl Store {
     }
 }
 
-/// Advisory-lock keys per society: submissions naming one society are taken one at a time.
-const SOCIETY_LOCK_BASE: i64 = 7_300_000_000;
-
 fn draft_fields(d: &Draft) -> application::ActiveModel {
     application::ActiveModel {
         round_id: Set(d.round_id),
@@ -964,7 +978,7 @@ fn draft_fields(d: &Draft) -> application::ActiveModel {
     }
 }
 
-async fn replace_team(tx: &Tx, id: i64, d: &Draft) -> Result<(), StoreError> {
+pub(crate) async fn replace_team(tx: &Tx, id: i64, d: &Draft) -> Result<(), StoreError> {
     application_expert::Entity::delete_many()
         .filter(application_expert::Column::ApplicationId.eq(id))
         .exec(tx.conn())
@@ -997,7 +1011,7 @@ async fn replace_team(tx: &Tx, id: i64, d: &Draft) -> Result<(), StoreError> {
     Ok(())
 }
 
-async fn event(
+pub(crate) async fn event(
     tx: &Tx,
     id: i64,
     user: &UserView,

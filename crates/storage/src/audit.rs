@@ -12,9 +12,6 @@ use stationhub_domain::audit::{AuditEntry, ChainBreak, ChainVerifier, GENESIS_HA
 use crate::entity::{audit_head, audit_log};
 use crate::{Actor, Page, Store, StoreError, Tx};
 
-/// The advisory-lock key that serialises appends to the chain across servers.
-const AUDIT_LOCK_KEY: i64 = 7_262_001;
-
 /// What a change was: the action, the record, and its state before and after.
 #[derive(Debug, Clone)]
 pub struct Change<'a> {
@@ -51,7 +48,7 @@ impl Tx {
     /// Appends one entry to the chain, inside this transaction: the change and its record
     /// commit together or not at all.
     pub async fn audit(&self, actor: &Actor, change: Change<'_>) -> Result<i64, StoreError> {
-        self.lock(AUDIT_LOCK_KEY).await?;
+        self.lock(crate::locks::AUDIT).await?;
         let head = audit_head::Entity::find_by_id(1).one(self.conn()).await?;
         let (seq, prev_hash) = match &head {
             Some(h) => (h.seq + 1, h.hash.clone()),

@@ -402,8 +402,12 @@ impl Store {
     pub async fn create_round(&self, actor: &Actor, r: Round) -> Result<i64, StoreError> {
         let tx = self.begin().await?;
         // One round at a time receives applications (第八条).
-        tx.lock(ROUND_LOCK_KEY).await?;
-        let others = round::Entity::find().all(tx.conn()).await?;
+        tx.lock(crate::locks::ROUNDS).await?;
+        // Import rounds (存量服务站导入) never receive applications: they overlap nothing.
+        let others = round::Entity::find()
+            .filter(round::Column::Kind.eq(round::KIND_REGULAR))
+            .all(tx.conn())
+            .await?;
         if let Some(o) = others.iter().find(|o| r.overlaps(o.opens_on, o.closes_on)) {
             return Err(DomainError::Rule {
                 code: "round_overlap",
@@ -423,6 +427,7 @@ impl Store {
             provincial_quota: Set(r.provincial_quota.map(|q| q as i32)),
             national_quota: Set(r.national_quota.map(|q| q as i32)),
             created_at: Set(Utc::now()),
+            kind: Set(round::KIND_REGULAR.into()),
             ..Default::default()
         }
         .insert(tx.conn())
@@ -433,8 +438,10 @@ impl Store {
         Ok(m.id)
     }
 
+    /// The rounds that receive applications (not the records of imports).
     pub async fn rounds(&self) -> Result<Vec<round::Model>, StoreError> {
         Ok(round::Entity::find()
+            .filter(round::Column::Kind.eq(round::KIND_REGULAR))
             .order_by_desc(round::Column::OpensOn)
             .all(self.db())
             .await?)
@@ -450,14 +457,13 @@ impl Store {
     /// The round open on `today`, if any.
     pub async fn open_round(&self, today: NaiveDate) -> Result<Option<round::Model>, StoreError> {
         Ok(round::Entity::find()
+            .filter(round::Column::Kind.eq(round::KIND_REGULAR))
             .filter(round::Column::OpensOn.lte(today))
             .filter(round::Column::ClosesOn.gte(today))
             .one(self.db())
             .await?)
     }
 }
-
-const ROUND_LOCK_KEY: i64 = 7_262_002;
 
 fn unit_fields(u: &UnitProfile, county_id: i64) -> unit::ActiveModel {
     unit::ActiveModel {

@@ -32,10 +32,6 @@ use crate::entity::{
 };
 use crate::{Actor, Page, Store, StoreError, Tx};
 
-const ROUND_LOCK_BASE: i64 = 7_400_000_000;
-const DOC_LOCK_KEY: i64 = 7_262_003;
-const CALENDAR_LOCK_KEY: i64 = 7_262_004;
-
 /// States in which a municipal application counts against its round's quota.
 const COUNTED_FOR_QUOTA: [State; 3] = [State::Approved, State::Notice, State::Awarded];
 
@@ -94,6 +90,8 @@ pub struct StationView {
     pub awarded_on: NaiveDate,
     pub term_ends_on: NaiveDate,
     pub status: String,
+    /// Named before the measures and imported (第八条), not awarded in the system.
+    pub imported: bool,
 }
 
 /// Filters of the station list.
@@ -131,7 +129,7 @@ impl Store {
             return Ok(());
         }
         let tx = self.begin().await?;
-        tx.lock(CALENDAR_LOCK_KEY).await?;
+        tx.lock(crate::locks::CALENDAR).await?;
         let now = Utc::now();
         for (year, days) in missing {
             if calendar_year::Entity::find_by_id(year)
@@ -253,7 +251,7 @@ impl Store {
     ) -> Result<State, StoreError> {
         let seen = self.visible_application(user, id).await?;
         let tx = self.begin().await?;
-        tx.lock(ROUND_LOCK_BASE + seen.round_id).await?;
+        tx.lock(crate::locks::ROUND_BASE + seen.round_id).await?;
         let a = application::Entity::find_by_id(id)
             .one(tx.conn())
             .await?
@@ -827,7 +825,7 @@ impl Store {
             upheld_objections: upheld as u32,
         })?;
         let tx = self.begin().await?;
-        tx.lock(DOC_LOCK_KEY).await?;
+        tx.lock(crate::locks::DOC).await?;
         let number = match document_number
             .map(|d| d.trim().to_string())
             .filter(|d| !d.is_empty())
@@ -877,6 +875,9 @@ impl Store {
         .insert(tx.conn())
         .await
         .map_err(|e| crate::orgs::conflict_on_unique(e, "文号已被使用或该申报已授牌"))?;
+        if let Some(old) = a.renewal_of {
+            crate::lifecycle::mark_renewed(&tx, user, old, s.id).await?;
+        }
         opinion::ActiveModel {
             application_id: Set(application_id),
             step: Set(State::Notice.as_str().into()),
@@ -1026,6 +1027,7 @@ impl Store {
                     awarded_on: s.awarded_on,
                     term_ends_on: s.term_ends_on,
                     status: s.status,
+                    imported: s.imported,
                 })
             })
             .collect::<Result<Vec<_>, DomainError>>()
@@ -1170,7 +1172,7 @@ async fn history(
 }
 
 /// The accounts of a host unit.
-async fn unit_users(tx: &Tx, unit_id: i64) -> Result<Vec<i64>, StoreError> {
+pub(crate) async fn unit_users(tx: &Tx, unit_id: i64) -> Result<Vec<i64>, StoreError> {
     Ok(user::Entity::find()
         .filter(user::Column::UnitId.eq(unit_id))
         .filter(user::Column::Disabled.eq(false))
@@ -1182,7 +1184,11 @@ async fn unit_users(tx: &Tx, unit_id: i64) -> Result<Vec<i64>, StoreError> {
 }
 
 /// The accounts of a role (of one county, for the county roles).
-async fn role_users(tx: &Tx, role: Role, county_id: Option<i64>) -> Result<Vec<i64>, StoreError> {
+pub(crate) async fn role_users(
+    tx: &Tx,
+    role: Role,
+    county_id: Option<i64>,
+) -> Result<Vec<i64>, StoreError> {
     let mut q = user::Entity::find()
         .filter(user::Column::Role.eq(role.as_str()))
         .filter(user::Column::Disabled.eq(false));
@@ -1192,7 +1198,7 @@ async fn role_users(tx: &Tx, role: Role, county_id: Option<i64>) -> Result<Vec<i
     Ok(q.all(tx.conn()).await?.into_iter().map(|u| u.id).collect())
 }
 
-async fn notify(
+pub(crate) async fn notify(
     tx: &Tx,
     users: &[i64],
     title: &str,

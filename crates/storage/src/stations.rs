@@ -22,8 +22,6 @@ use crate::audit::Change;
 use crate::entity::{activity, application_expert, assessment, ledger_entry, station};
 use crate::{Store, StoreError};
 
-const STATION_LOCK_BASE: i64 = 7_500_000_000;
-
 /// An activity as typed (SPEC §5.1 `{kind, date, …}`), already parsed.
 #[derive(Debug, Clone, Serialize)]
 pub struct NewActivity {
@@ -83,14 +81,11 @@ pub struct LedgerLine {
 }
 
 fn balance_of(entries: &[ledger_entry::Model]) -> Fen {
-    Fen(entries
-        .iter()
-        .map(|e| match (e.kind.as_str(), e.status.as_str()) {
-            ("grant", "paid") => e.amount_fen,
-            ("expense", _) | ("recovery", _) => -e.amount_fen,
-            _ => 0,
-        })
-        .sum())
+    let mut t = stationhub_domain::funds::Totals::default();
+    for e in entries {
+        t.add(&e.kind, &e.status, Fen(e.amount_fen));
+    }
+    t.balance()
 }
 
 fn may_see(user: &UserView, s: &station::Model) -> bool {
@@ -213,6 +208,12 @@ impl Store {
         if res.rows_affected == 0 {
             return Err(DomainError::Conflict("该记录已被他人更正".into()).into());
         }
+        // The correction keeps the file (sign-in sheet …) of what it corrects.
+        activity::Entity::update_many()
+            .col_expr(activity::Column::FileId, Expr::value(old.file_id))
+            .filter(activity::Column::Id.eq(new_id))
+            .exec(tx.conn())
+            .await?;
         tx.audit(
             &user.actor(),
             Change::new("activity.correct", "activity", activity_id)
@@ -331,7 +332,7 @@ impl Store {
         let g = grade(score, &policy.assessment)?;
         let level = Level::parse(&s.level)?;
         let tx = self.begin().await?;
-        tx.lock(STATION_LOCK_BASE + station_id).await?;
+        tx.lock(crate::locks::STATION_BASE + station_id).await?;
         if assessment::Entity::find()
             .filter(assessment::Column::StationId.eq(station_id))
             .filter(assessment::Column::Year.eq(year as i32))
@@ -556,7 +557,7 @@ impl Store {
             .into());
         }
         let tx = self.begin().await?;
-        tx.lock(STATION_LOCK_BASE + station_id).await?;
+        tx.lock(crate::locks::STATION_BASE + station_id).await?;
         let entries = ledger_entry::Entity::find()
             .filter(ledger_entry::Column::StationId.eq(station_id))
             .all(tx.conn())
@@ -599,35 +600,31 @@ impl Store {
             .await?
             .filter(|e| e.station_id == station_id && e.kind == "expense")
             .ok_or_else(|| DomainError::NotFound("支出记录".into()))?;
-        let f = crate::entity::file::ActiveModel {
-            owner_kind: Set("station".into()),
-            owner_id: Set(station_id),
-            kind: Set("voucher".into()),
-            filename: Set(filename.into()),
-            content_type: Set(content_type.into()),
-            size: Set(size),
-            sha256: Set(sha256.into()),
-            storage_key: Set(storage_key.into()),
-            uploaded_by: Set(Some(user.id)),
-            uploaded_at: Set(Utc::now()),
-            removed: Set(false),
-            ..Default::default()
-        }
-        .insert(tx.conn())
+        let f = crate::lifecycle::station_file(
+            &tx,
+            user,
+            station_id,
+            "voucher",
+            filename,
+            content_type,
+            size,
+            sha256,
+            storage_key,
+        )
         .await?;
         ledger_entry::Entity::update_many()
-            .col_expr(ledger_entry::Column::VoucherFileId, Expr::value(f.id))
+            .col_expr(ledger_entry::Column::VoucherFileId, Expr::value(f))
             .filter(ledger_entry::Column::Id.eq(e.id))
             .exec(tx.conn())
             .await?;
         tx.audit(
             &user.actor(),
             Change::new("expense.voucher", "ledger_entry", e.id)
-                .after(serde_json::json!({"file_id": f.id, "sha256": sha256})),
+                .after(serde_json::json!({"file_id": f, "sha256": sha256})),
         )
         .await?;
         tx.commit().await?;
-        Ok(f.id)
+        Ok(f)
     }
 
     /// City CAST records a misuse finding and the money to recover (第十九条).
@@ -934,5 +931,119 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+impl Store {
+    /// Attaches a file to an activity of the log (a training's sign-in sheet, a survey report,
+    /// an outcome …) by the station's host unit or society; the file is already checked and
+    /// stored. A later file replaces the earlier one on the record; both stay in the audit trail.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn attach_activity_file(
+        &self,
+        user: &UserView,
+        station_id: i64,
+        activity_id: i64,
+        filename: &str,
+        content_type: &str,
+        size: i64,
+        sha256: &str,
+        storage_key: &str,
+    ) -> Result<i64, StoreError> {
+        let s = self.station_model(user, station_id).await?;
+        let own = (user.role == Role::HostUnit && user.unit_id == Some(s.unit_id))
+            || (user.role == Role::Society && user.society_id == Some(s.society_id));
+        if !own {
+            return Err(DomainError::Forbidden.into());
+        }
+        let tx = self.begin().await?;
+        let a = activity::Entity::find_by_id(activity_id)
+            .one(tx.conn())
+            .await?
+            .filter(|a| a.station_id == station_id)
+            .ok_or_else(|| DomainError::NotFound("活动记录".into()))?;
+        if a.superseded_by.is_some() {
+            return Err(
+                DomainError::Conflict("该记录已被更正，请在最新的记录上上传".into()).into(),
+            );
+        }
+        let f = crate::lifecycle::station_file(
+            &tx,
+            user,
+            station_id,
+            "activity",
+            filename,
+            content_type,
+            size,
+            sha256,
+            storage_key,
+        )
+        .await?;
+        activity::Entity::update_many()
+            .col_expr(activity::Column::FileId, Expr::value(f))
+            .filter(activity::Column::Id.eq(a.id))
+            .exec(tx.conn())
+            .await?;
+        tx.audit(
+            &user.actor(),
+            Change::new("activity.file", "activity", a.id)
+                .before(serde_json::json!({"file_id": a.file_id}))
+                .after(serde_json::json!({"file_id": f, "sha256": sha256})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(f)
+    }
+
+    /// Attaches the file of an annual plan or summary (第十条) by the host unit.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn attach_report_file(
+        &self,
+        user: &UserView,
+        station_id: i64,
+        report_id: i64,
+        filename: &str,
+        content_type: &str,
+        size: i64,
+        sha256: &str,
+        storage_key: &str,
+    ) -> Result<i64, StoreError> {
+        use crate::entity::station_report;
+        let s = self.station_model(user, station_id).await?;
+        if !(user.role == Role::HostUnit && user.unit_id == Some(s.unit_id)) {
+            return Err(DomainError::Forbidden.into());
+        }
+        let tx = self.begin().await?;
+        let r = station_report::Entity::find_by_id(report_id)
+            .one(tx.conn())
+            .await?
+            .filter(|r| r.station_id == station_id)
+            .ok_or_else(|| DomainError::NotFound("计划或总结".into()))?;
+        let f = crate::lifecycle::station_file(
+            &tx,
+            user,
+            station_id,
+            "report",
+            filename,
+            content_type,
+            size,
+            sha256,
+            storage_key,
+        )
+        .await?;
+        station_report::Entity::update_many()
+            .col_expr(station_report::Column::FileId, Expr::value(f))
+            .filter(station_report::Column::Id.eq(r.id))
+            .exec(tx.conn())
+            .await?;
+        tx.audit(
+            &user.actor(),
+            Change::new("station.report_file", "station_report", r.id)
+                .before(serde_json::json!({"file_id": r.file_id}))
+                .after(serde_json::json!({"file_id": f, "sha256": sha256})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(f)
     }
 }

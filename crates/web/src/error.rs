@@ -71,6 +71,15 @@ impl From<stationhub_domain::application::Violation> for ViolationJson {
 pub struct FieldJson {
     pub field: String,
     pub message: String,
+    /// The Excel line of a refused import row (`POST /api/v1/stations/import`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// The column (its Chinese header) of a refused import row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// The article of the measures the refusal cites.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub article: Option<String>,
 }
 
 #[derive(Debug)]
@@ -133,6 +142,9 @@ impl IntoResponse for ApiError {
                                 .map(|f| FieldJson {
                                     field: f.field.clone(),
                                     message: f.message.clone(),
+                                    line: None,
+                                    column: None,
+                                    article: None,
                                 })
                                 .collect(),
                         ),

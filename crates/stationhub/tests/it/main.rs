@@ -9,6 +9,8 @@ mod application_pages;
 mod applications;
 mod audit;
 mod browser;
+mod import;
+mod lifecycle;
 mod mail;
 mod pages;
 mod platform;

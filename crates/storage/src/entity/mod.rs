@@ -29,5 +29,6 @@ pub mod site_inspection;
 pub mod society;
 pub mod station;
 pub mod station_report;
+pub mod station_request;
 pub mod unit;
 pub mod user;

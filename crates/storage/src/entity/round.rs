@@ -12,7 +12,15 @@ pub struct Model {
     pub provincial_quota: Option<i32>,
     pub national_quota: Option<i32>,
     pub created_at: DateTimeUtc,
+    /// `regular` (receives applications) or `import` (the records of one import of stations
+    /// named before the measures; never open for applications).
+    pub kind: String,
 }
+
+/// A round that receives applications (第八条).
+pub const KIND_REGULAR: &str = "regular";
+/// The round of one import of stations named before the measures.
+pub const KIND_IMPORT: &str = "import";
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}

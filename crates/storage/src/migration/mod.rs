@@ -10,6 +10,8 @@ mod m20261125_000004_mail;
 mod m20261125_000005_stations;
 mod m20261125_000006_score_sheet;
 mod m20261125_000007_reports;
+mod m20261125_000008_lifecycle;
+mod m20261125_000009_import;
 
 pub struct Migrator;
 
@@ -24,6 +26,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_stations::Migration),
             Box::new(m20261125_000006_score_sheet::Migration),
             Box::new(m20261125_000007_reports::Migration),
+            Box::new(m20261125_000008_lifecycle::Migration),
+            Box::new(m20261125_000009_import::Migration),
         ]
     }
 }

@@ -4,6 +4,8 @@
 pub mod accounts;
 pub mod applications;
 pub mod audit;
+pub mod import;
+pub mod lifecycle;
 pub mod registry;
 pub mod review;
 pub mod stations;
@@ -70,6 +72,8 @@ use crate::error::{ApiError, ErrorBody, ErrorDetail};
         review::award,
         review::stations,
         review::station,
+        import::template,
+        import::import,
         review::notice_end,
         review::calendar_year,
         review::set_day,
@@ -93,6 +97,15 @@ use crate::error::{ApiError, ErrorBody, ErrorDetail};
         stations::indicator_table,
         stations::file_report,
         stations::reports,
+        stations::upload_activity_file,
+        stations::upload_report_file,
+        lifecycle::request_change,
+        lifecycle::station_requests,
+        lifecycle::upload_letter,
+        lifecycle::pending_requests,
+        lifecycle::decide_request,
+        lifecycle::start_renewal,
+        lifecycle::fund_overview,
     ),
     components(schemas(ErrorBody, ErrorDetail, crate::error::ViolationJson, crate::error::FieldJson)),
     modifiers(&BearerAuth)
@@ -196,6 +209,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/objections/{id}/handling", post(review::handle_objection))
         .route("/stations", get(review::stations))
+        .route("/stations/import-template.xlsx", get(import::template))
+        .route(
+            "/stations/import",
+            post(import::import).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
         .route("/stations/{id}", get(review::station))
         .route(
             "/stations/{id}/activities",
@@ -224,6 +242,29 @@ pub fn router() -> Router<AppState> {
             "/stations/{id}/reports",
             post(stations::file_report).get(stations::reports),
         )
+        .route(
+            "/stations/{id}/activities/{activity_id}/files",
+            post(stations::upload_activity_file).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/stations/{id}/reports/{report_id}/files",
+            post(stations::upload_report_file).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/stations/{id}/requests",
+            post(lifecycle::request_change).get(lifecycle::station_requests),
+        )
+        .route(
+            "/stations/{id}/requests/{request_id}/files",
+            post(lifecycle::upload_letter).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/station-requests", get(lifecycle::pending_requests))
+        .route(
+            "/station-requests/{id}/decision",
+            post(lifecycle::decide_request),
+        )
+        .route("/stations/{id}/renewal", post(lifecycle::start_renewal))
+        .route("/funds", get(lifecycle::fund_overview))
         .route("/calendar", get(review::calendar_year))
         .route("/calendar/notice-end", get(review::notice_end))
         .route(

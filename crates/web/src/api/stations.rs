@@ -365,6 +365,90 @@ pub async fn store_voucher(
     .await
 }
 
+/// Upload an activity's file (a training's sign-in sheet, a survey report …; multipart `file`).
+#[utoipa::path(post, path = "/api/v1/stations/{id}/activities/{activity_id}/files", tag = "stations",
+    security(("bearer" = [])), params(("id" = i64, Path), ("activity_id" = i64, Path)),
+    responses((status = 201, body = Created), (status = 413, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn upload_activity_file(
+    State(app): State<AppState>,
+    user: ApiUser,
+    Path((id, activity_id)): Path<(i64, i64)>,
+    multipart: Multipart,
+) -> Result<impl IntoResponse, ApiError> {
+    let fid = store_station_file(
+        &app,
+        &user.0.user,
+        id,
+        FileFor::Activity(activity_id),
+        multipart,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, ApiJson(Created { id: fid })))
+}
+
+/// Upload the file of an annual plan or summary (第十条; multipart `file`).
+#[utoipa::path(post, path = "/api/v1/stations/{id}/reports/{report_id}/files", tag = "stations",
+    security(("bearer" = [])), params(("id" = i64, Path), ("report_id" = i64, Path)),
+    responses((status = 201, body = Created), (status = 413, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn upload_report_file(
+    State(app): State<AppState>,
+    user: ApiUser,
+    Path((id, report_id)): Path<(i64, i64)>,
+    multipart: Multipart,
+) -> Result<impl IntoResponse, ApiError> {
+    let fid = store_station_file(
+        &app,
+        &user.0.user,
+        id,
+        FileFor::Report(report_id),
+        multipart,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, ApiJson(Created { id: fid })))
+}
+
+/// What a station's uploaded file belongs to.
+#[derive(Debug, Clone, Copy)]
+pub enum FileFor {
+    Activity(i64),
+    Report(i64),
+}
+
+/// Reads the multipart `file`, checks it, stores it and attaches it to the activity or report;
+/// the file id. Used by the API and the station page.
+pub async fn store_station_file(
+    app: &AppState,
+    user: &UserView,
+    station_id: i64,
+    target: FileFor,
+    multipart: Multipart,
+) -> Result<i64, ApiError> {
+    let (_, file) = crate::upload::receive(multipart)
+        .await?
+        .file("请选择要上传的文件")?;
+    file.store(app, "station-files", |f| async move {
+        match target {
+            FileFor::Activity(aid) => {
+                app.store
+                    .attach_activity_file(
+                        user, station_id, aid, &f.name, f.mime, f.size, &f.sha256, &f.key,
+                    )
+                    .await
+            }
+            FileFor::Report(rid) => {
+                app.store
+                    .attach_report_file(
+                        user, station_id, rid, &f.name, f.mime, f.size, &f.sha256, &f.key,
+                    )
+                    .await
+            }
+        }
+    })
+    .await
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RecoveryRequest {
     pub amount_fen: i64,

@@ -288,6 +288,7 @@ fn action_label(action: &str) -> &str {
         "objection_upheld" => "公示异议成立",
         "objection_dismissed" => "公示异议不成立",
         "award" => "发文授牌",
+        "import" => "存量服务站导入",
         other => other,
     }
 }

@@ -5,6 +5,8 @@ mod admin;
 mod applications;
 mod auth;
 mod home;
+mod import;
+mod lifecycle;
 mod registry;
 mod review;
 mod stations;
@@ -45,6 +47,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(applications::routes())
         .merge(review::routes())
         .merge(stations::routes())
+        .merge(import::routes())
+        .merge(lifecycle::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(csrf::layer))
@@ -133,11 +137,12 @@ fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
     const SEAL: (&str, &str) = ("/seal", "印章");
     const INBOX: (&str, &str) = ("/inbox", "消息");
     const INDICATORS: (&str, &str) = ("/indicators", "指标总览");
+    const FUNDS: (&str, &str) = ("/funds", "经费总览");
     match role {
         Role::HostUnit => vec![APPLICATIONS, ("/unit", "单位信息"), ROUNDS, SEAL, INBOX],
         Role::Society => vec![APPLICATIONS, ("/society", "学会信息与专家库"), INBOX],
         Role::CountyCast | Role::CountyTalent => {
-            vec![QUEUE, APPLICATIONS, UNITS, STATIONS, SEAL, INBOX]
+            vec![QUEUE, APPLICATIONS, UNITS, STATIONS, FUNDS, SEAL, INBOX]
         }
         Role::CityCast => vec![
             QUEUE,
@@ -149,6 +154,8 @@ fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
             SOCIETIES,
             ("/calendar", "工作日历"),
             INDICATORS,
+            FUNDS,
+            ("/station-requests", "变更申请"),
             SEAL,
             INBOX,
         ],
@@ -159,6 +166,7 @@ fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
             NOTICES,
             STATIONS,
             INDICATORS,
+            FUNDS,
             UNITS,
             SOCIETIES,
             SEAL,
@@ -168,6 +176,7 @@ fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
             APPLICATIONS,
             STATIONS,
             INDICATORS,
+            FUNDS,
             UNITS,
             SOCIETIES,
             ROUNDS,

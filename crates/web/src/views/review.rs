@@ -707,6 +707,8 @@ struct StationsPage {
     page: u64,
     pages: u64,
     query: String,
+    /// City CAST: the import of stations named before the measures (`views::import`).
+    can_import: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -741,6 +743,7 @@ async fn stations_page(
         )
         .await?;
     let page = StationsPage {
+        can_import: u.as_ref().is_ok_and(|u| u.user.role == Role::CityCast),
         shell: match &u {
             Ok(u) => u.shell(),
             Err(_) => Shell::signed_out(&csrf.0),

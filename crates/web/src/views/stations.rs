@@ -90,6 +90,10 @@ pub fn flash_text(f: &str) -> Option<&'static str> {
         "expense" => "支出已记录，请上传凭证。",
         "voucher" => "凭证已上传。",
         "recovery" => "追回资金已记录（第十九条）。",
+        "file" => "文件已上传。",
+        "request" => "申请已提交，请上传加盖公章的书面申请（第十四条）。",
+        "letter" => "书面申请已上传，待市科协决定。",
+        "decided" => "已作出决定，服务站状态已随之更新。",
         _ => return None,
     })
 }
@@ -106,7 +110,7 @@ pub struct Errs {
 }
 
 impl Errs {
-    fn new(prefix: &'static str) -> Self {
+    pub(super) fn new(prefix: &'static str) -> Self {
         Errs {
             prefix,
             ..Default::default()
@@ -114,7 +118,7 @@ impl Errs {
     }
 
     /// A refusal of the form; a rule of the measures or a conflict is shown beside `rule_field`.
-    fn of(prefix: &'static str, e: &DomainError, rule_field: &str) -> Self {
+    pub(super) fn of(prefix: &'static str, e: &DomainError, rule_field: &str) -> Self {
         let mut fields = e.field_errors();
         let mut message = None;
         if fields.is_empty() {
@@ -161,7 +165,7 @@ impl Errs {
 }
 
 /// Refusals that are not about the form (not allowed, not found) become an error page.
-fn form_error(e: StoreError) -> Result<DomainError, PageError> {
+pub(super) fn form_error(e: StoreError) -> Result<DomainError, PageError> {
     match e {
         StoreError::Domain(d) => match d.kind() {
             ErrorKind::Forbidden | ErrorKind::NotFound | ErrorKind::Unauthenticated => {
@@ -317,6 +321,19 @@ pub struct Forms {
     /// The expense whose voucher upload was refused.
     pub voucher_expense: i64,
     pub voucher_errs: Errs,
+    /// The activity or report (`activity-3`, `report-5`) whose file upload was refused.
+    pub file_target: String,
+    pub file_errs: Errs,
+    /// 第十四条: the change request as typed, and its refusal.
+    pub request: super::lifecycle::RequestForm,
+    pub request_errs: Errs,
+    /// The request whose decision or letter upload was refused.
+    pub decide_request: i64,
+    pub decide_errs: Errs,
+    pub letter_request: i64,
+    pub letter_errs: Errs,
+    /// 第十三条: why a renewal was refused.
+    pub renewal_errs: Errs,
 }
 
 impl Default for Forms {
@@ -335,6 +352,15 @@ impl Default for Forms {
             recovery_errs: Errs::new("recovery-"),
             voucher_expense: 0,
             voucher_errs: Errs::new("voucher-"),
+            file_target: String::new(),
+            file_errs: Errs::new("file-"),
+            request: Default::default(),
+            request_errs: Errs::new("request-"),
+            decide_request: 0,
+            decide_errs: Errs::new("decide-"),
+            letter_request: 0,
+            letter_errs: Errs::new("letter-"),
+            renewal_errs: Errs::new("renewal-"),
         }
     }
 }
@@ -352,6 +378,9 @@ pub struct IndicatorRow {
 
 pub struct ActivityRow {
     pub id: i64,
+    pub file_id: Option<i64>,
+    /// A training without its sign-in sheet yet.
+    pub sheet_missing: bool,
     pub date: String,
     pub kind: &'static str,
     pub detail: String,
@@ -410,9 +439,13 @@ pub struct Running {
     pub forms: Forms,
     /// 第十条: the annual plans and summaries, filed and due.
     pub reports: Vec<ReportRow>,
+    /// 第十三条、第十四条: renewal and change requests.
+    pub life: super::lifecycle::Lifecycle,
 }
 
 pub struct ReportRow {
+    pub id: Option<i64>,
+    pub file_id: Option<i64>,
     pub year: u32,
     pub label: String,
     pub filed: Option<(String, String)>,
@@ -503,6 +536,8 @@ pub async fn running(
         .iter()
         .map(|a| ActivityRow {
             id: a.id,
+            file_id: a.file_id,
+            sheet_missing: a.file_id.is_none() && a.kind == ActivityKind::Training.as_str(),
             date: a.on_date.to_string(),
             kind: ActivityKind::parse(&a.kind)
                 .map(|k| k.label())
@@ -584,6 +619,7 @@ pub async fn running(
         is_city: u.user.role == Role::CityCast,
         categories: app.policy.expenses.categories.clone(),
         today: today.to_string(),
+        life: super::lifecycle::lifecycle(app, u, s).await?,
         forms,
         reports: app
             .store
@@ -591,6 +627,8 @@ pub async fn running(
             .await?
             .into_iter()
             .map(|r| ReportRow {
+                id: r.filed.as_ref().map(|f| f.id),
+                file_id: r.filed.as_ref().and_then(|f| f.file_id),
                 year: r.year,
                 label: r.label,
                 due: r.due,
@@ -606,7 +644,7 @@ pub async fn running(
 }
 
 /// The station page again after a refused form: its status, what was typed and why.
-async fn refused(
+pub(super) async fn refused(
     app: &AppState,
     u: &PageUser,
     id: i64,
@@ -616,7 +654,7 @@ async fn refused(
     super::review::station_response(app, u, id, None, forms, None, status_of(e.kind())).await
 }
 
-fn back(id: i64, flash: &str, anchor: &str) -> Response {
+pub(super) fn back(id: i64, flash: &str, anchor: &str) -> Response {
     Redirect::to(&format!("/stations/{id}?flash={flash}#{anchor}")).into_response()
 }
 
