@@ -1,6 +1,7 @@
 //! 资金管理 (第十五条至第十九条): grants after passing assessments, expenses in the listed
 //! categories only and never beyond the balance, and recoveries. Money is integer fen.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
@@ -126,6 +127,24 @@ pub fn check_balance(balance: Fen, amount: Fen) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// A grant is paid on a day from the day it fell due (its assessment) up to today (第十六条).
+pub fn check_payment_date(
+    due_on: NaiveDate,
+    paid_on: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), DomainError> {
+    if paid_on > today {
+        return Err(DomainError::invalid("paid_on", "支付日期不能晚于今天"));
+    }
+    if paid_on < due_on {
+        return Err(DomainError::invalid(
+            "paid_on",
+            format!("支付日期不能早于资助确定之日（{due_on}，考核合格后拨付，第十六条）"),
+        ));
+    }
+    Ok(())
+}
+
 /// Sums of a set of ledger entries (a station, a year, a county …). The balance is paid grants
 /// less expenses less recoveries (SPEC §5.2); grants due or cancelled do not count in it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -231,5 +250,13 @@ mod tests {
         all.merge(&t);
         assert_eq!(all.expenses, Fen(2_400_000));
         assert_eq!(all.balance(), Fen(-400_000));
+    }
+
+    #[test]
+    fn a_grant_is_paid_between_its_assessment_and_today() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert!(check_payment_date(d("2027-02-20"), d("2027-02-20"), d("2027-03-01")).is_ok());
+        assert!(check_payment_date(d("2027-02-20"), d("2027-02-19"), d("2027-03-01")).is_err());
+        assert!(check_payment_date(d("2027-02-20"), d("2027-03-02"), d("2027-03-01")).is_err());
     }
 }

@@ -228,6 +228,7 @@ pub async fn populate(store: &Store) -> Result<()> {
             store.create_user(&actor, new).await?;
         }
         open_round_with_a_draft(store, &actor, society, unit).await?;
+        running_stations(store, &actor, &policy).await?;
     }
     println!(
         "演示数据已就绪（demo city ready）。Demo accounts, all with password {DEMO_PASSWORD}:"
@@ -239,6 +240,297 @@ pub async fn populate(store: &Store) -> Result<()> {
             a.role.label(),
             a.county.map(|c| format!("（{c}）")).unwrap_or_default()
         );
+    }
+    println!(
+        "  host-1 … host-{}  the host units of the running stations (存量服务站)",
+        STATIONS.len()
+    );
+    Ok(())
+}
+
+/// A station named before the measures, as the import records it (第八条): name, level,
+/// industry, unit, county, society, society level, days since the award.
+type DemoStation = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+);
+
+const STATIONS: [DemoStation; 6] = [
+    (
+        "湖南省农学会益阳稻米产业学会服务站",
+        "provincial",
+        "现代农业",
+        "益阳市稻米产业园区科学技术协会",
+        "南县",
+        "湖南省农学会",
+        "provincial",
+        420,
+    ),
+    (
+        "益阳市电子学会高新区学会服务站",
+        "municipal",
+        "电子信息",
+        "益阳高新区电子信息产业园科学技术协会",
+        "益阳高新区",
+        "益阳市电子学会",
+        "municipal",
+        390,
+    ),
+    (
+        "湖南省茶叶学会安化黑茶学会服务站",
+        "provincial",
+        "生态绿色食品",
+        "安化县黑茶产业协会科学技术协会",
+        "安化县",
+        "湖南省茶叶学会",
+        "provincial",
+        700,
+    ),
+    (
+        "益阳市新材料学会沅江学会服务站",
+        "municipal",
+        "新材料",
+        "沅江市船舶新材料有限公司科学技术协会",
+        "沅江市",
+        "益阳市新材料学会",
+        "municipal",
+        200,
+    ),
+    (
+        "中国农业工程学会大通湖学会服务站",
+        "national",
+        "现代农业",
+        "大通湖区科学技术协会",
+        "大通湖区",
+        "中国农业工程学会",
+        "national",
+        150,
+    ),
+    (
+        "益阳市医学会桃江生命健康学会服务站",
+        "municipal",
+        "生命健康",
+        "桃江县生物医药产业园科学技术协会",
+        "桃江县",
+        "益阳市医学会",
+        "municipal",
+        380,
+    ),
+];
+
+/// Running stations with a year of work: activities, the year-1 assessment where it is due,
+/// its grant paid and money spent, so that the station pages, the indicator table, the fund
+/// overview and the dashboard have something to show.
+async fn running_stations(store: &Store, actor: &Actor, policy: &Policy) -> Result<()> {
+    use stationhub_domain::funds::Fen;
+    use stationhub_domain::import::{Cell, Column, Sheet, SheetRow};
+    use stationhub_domain::station::ActivityKind;
+    use stationhub_storage::stations::NewActivity;
+
+    let today = Clock::from_env().map_err(anyhow::Error::msg)?.today();
+    let rows: Vec<SheetRow> = STATIONS
+        .iter()
+        .enumerate()
+        .map(
+            |(i, (name, level, industry, unit, county, society, soc_level, days))| {
+                let level_label = |l: &str| {
+                    stationhub_domain::application::Level::parse(l)
+                        .map(|l| l.label().to_string())
+                        .unwrap_or_default()
+                };
+                let awarded = today - Duration::days(*days);
+                let cells = Column::ALL
+                    .into_iter()
+                    .map(|c| match c {
+                        Column::StationName => Cell::text(*name),
+                        Column::Level => Cell::text(level_label(level)),
+                        Column::Industry => Cell::text(*industry),
+                        Column::UnitName => Cell::text(*unit),
+                        Column::CreditCode => Cell::text(
+                            CreditCode::complete(&format!("91430900MA4M{:05}", 1000 + i))
+                                .map(|c| c.as_str().to_string())
+                                .unwrap_or_default(),
+                        ),
+                        Column::Nature => Cell::text("企业科协"),
+                        Column::County => Cell::text(*county),
+                        Column::LegalRep => Cell::text("张立新"),
+                        Column::SocietyName => Cell::text(*society),
+                        Column::SocietyLevel => Cell::text(level_label(soc_level)),
+                        Column::DocumentNumber => {
+                            Cell::text(format!("益人才办〔{}〕{}号", awarded.year(), 30 + i))
+                        }
+                        Column::AwardedOn => Cell::Date(awarded),
+                        Column::TermEndsOn => Cell::Empty,
+                    })
+                    .collect();
+                SheetRow {
+                    line: i as u32 + 2,
+                    cells,
+                }
+            },
+        )
+        .collect();
+    let header = SheetRow {
+        line: 1,
+        cells: Column::ALL
+            .into_iter()
+            .map(|c| Cell::text(c.header()))
+            .collect(),
+    };
+    let sheet = Sheet {
+        rows: std::iter::once(header).chain(rows).collect(),
+    };
+    match store
+        .import_stations(actor, &sheet, false, today, policy)
+        .await?
+    {
+        stationhub_storage::import::ImportOutcome::Done(_) => {}
+        stationhub_storage::import::ImportOutcome::Refused(errors) => {
+            anyhow::bail!(
+                "the demo stations were refused: {}",
+                errors
+                    .iter()
+                    .map(|e| e.reason())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+        }
+    }
+    let city = store
+        .user_by_username("city-cast")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no demo city CAST"))?;
+    let names: Vec<&str> = STATIONS.iter().map(|s| s.0).collect();
+    let mut ids: Vec<(i64, String)> = store
+        .running_stations()
+        .await?
+        .into_iter()
+        .filter(|s| names.contains(&s.1.as_str()))
+        .collect();
+    ids.sort_by_key(|s| names.iter().position(|n| *n == s.1));
+    for (n, (id, _)) in ids.iter().enumerate() {
+        let s = store.station_model(&city, *id).await?;
+        let username = format!("host-{}", n + 1);
+        store
+            .create_user(
+                actor,
+                NewUser {
+                    username: Username::parse(&username)?,
+                    display_name: format!("建站单位联络员{}", n + 1),
+                    role: Role::HostUnit,
+                    password: NewPassword::parse(DEMO_PASSWORD, &policy.security)?,
+                    must_change_password: false,
+                    unit_id: Some(s.unit_id),
+                    society_id: None,
+                    county: None,
+                    office_id: None,
+                    email: None,
+                },
+            )
+            .await?;
+        let host = store
+            .user_by_username(&username)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no demo host {username}"))?;
+        // The first term year's work, up to today; the later stations a little short.
+        let start = s.awarded_on;
+        let thorough = n % 3 != 2;
+        let plan: Vec<(i64, ActivityKind, u32, &str)> = vec![
+            (20, ActivityKind::Survey, 0, "产业现状与技术需求调研"),
+            (50, ActivityKind::Training, 65, "关键技术实操培训班"),
+            (80, ActivityKind::ProblemSolved, 0, "为园区企业解决工艺难题"),
+            (120, ActivityKind::ResearchOutcome, 0, "产业发展研究报告"),
+            (150, ActivityKind::Survey, 0, "上下游企业走访调研"),
+            (180, ActivityKind::AgreementProgress, 40, "合作协议执行过半"),
+            (200, ActivityKind::Training, 52, "青年技术骨干培训"),
+            (230, ActivityKind::Breakthrough, 0, "关键工艺技术攻关"),
+            (260, ActivityKind::ProblemSolved, 0, "质量控制难题攻关"),
+            (
+                290,
+                ActivityKind::AchievementTransferred,
+                0,
+                "专利技术许可转化",
+            ),
+            (
+                320,
+                ActivityKind::AchievementTransferred,
+                0,
+                "新品种示范推广",
+            ),
+            (340, ActivityKind::AgreementProgress, 60, "合作协议完成六成"),
+        ];
+        for (day, kind, value, title) in plan {
+            let date = start + Duration::days(day);
+            if date > today || (!thorough && day > 200) {
+                continue;
+            }
+            let a = NewActivity {
+                kind,
+                date,
+                expert_id: None,
+                days: 0,
+                attendance: if kind == ActivityKind::Training {
+                    value
+                } else {
+                    0
+                },
+                percent: if kind == ActivityKind::AgreementProgress {
+                    value
+                } else {
+                    0
+                },
+                title: title.into(),
+                description: String::new(),
+            };
+            store.record_activity(&host, *id, a, today).await?;
+        }
+        // The year-1 assessment, when its window is open (第十二条), then its grant.
+        let level = stationhub_domain::application::Level::parse(&s.level)?;
+        if stationhub_domain::station::check_assessment_window(s.awarded_on, 1, today, policy)
+            .is_ok()
+            && level != stationhub_domain::application::Level::National
+        {
+            let score = if thorough { 88 } else { 72 };
+            let out = store
+                .assess(
+                    &city,
+                    *id,
+                    1,
+                    score,
+                    "按第十二条考核，年度工作扎实",
+                    today,
+                    policy,
+                )
+                .await?;
+            if let Some(grant) = out.grant_id {
+                let paid_on = today;
+                store.pay_grant(&city, *id, grant, paid_on, today).await?;
+                for (category, yuan, note) in [
+                    ("专家差旅费", 865_000, "专家驻站服务差旅"),
+                    ("培训费", 1_230_000, "技术培训班场地与资料"),
+                    ("咨询费", 600_000, "技术咨询"),
+                ] {
+                    store
+                        .record_expense(
+                            &host,
+                            *id,
+                            category,
+                            Fen(yuan),
+                            paid_on,
+                            note,
+                            today,
+                            policy,
+                        )
+                        .await?;
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -7,6 +7,8 @@
 pub mod accounts;
 pub mod applications;
 pub mod audit;
+pub mod dashboard;
+pub mod documents;
 pub mod entity;
 pub mod files;
 pub mod funds;

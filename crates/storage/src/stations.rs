@@ -502,9 +502,12 @@ impl Store {
             return Err(DomainError::Forbidden.into());
         }
         self.station_model(user, station_id).await?;
-        if paid_on > today {
-            return Err(DomainError::invalid("paid_on", "支付日期不能晚于今天").into());
-        }
+        let grant = ledger_entry::Entity::find_by_id(grant_id)
+            .one(self.db())
+            .await?
+            .filter(|g| g.station_id == station_id && g.kind == "grant")
+            .ok_or_else(|| DomainError::NotFound("资助记录".into()))?;
+        stationhub_domain::funds::check_payment_date(grant.on_date, paid_on, today)?;
         let tx = self.begin().await?;
         let res = ledger_entry::Entity::update_many()
             .col_expr(ledger_entry::Column::Status, Expr::value("paid"))
@@ -1045,5 +1048,196 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(f)
+    }
+}
+
+/// Filters of the city-wide assessment list (`GET /api/v1/assessments` and its `.xlsx`).
+#[derive(Debug, Clone, Default)]
+pub struct AssessmentFilter {
+    /// One station's assessments only.
+    pub station_id: Option<i64>,
+    /// Term year (1 = the first year from the award).
+    pub year: Option<i32>,
+    pub grade: Option<stationhub_domain::station::Grade>,
+    /// County name.
+    pub county: Option<String>,
+    /// Part of the station's name.
+    pub q: Option<String>,
+}
+
+/// One assessment as the city-wide list shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssessmentRow {
+    pub id: i64,
+    pub station_id: i64,
+    pub station_name: String,
+    pub level: Level,
+    pub county: String,
+    pub unit_name: String,
+    pub year: i32,
+    pub score: i32,
+    /// 优秀 / 合格 / 不合格
+    pub grade: String,
+    /// grant_due, rectify, remove_and_recover
+    pub consequence: String,
+    pub rectify_by: Option<NaiveDate>,
+    pub decided_on: NaiveDate,
+    pub opinion: String,
+}
+
+impl Store {
+    /// The assessments of the stations the user may see (city roles and supervisors: every
+    /// station; a county's roles: the county's; a host unit or society: its own), newest
+    /// decision first, filtered and paged. The administrator sees no station content.
+    pub async fn list_assessments(
+        &self,
+        user: &UserView,
+        f: &AssessmentFilter,
+        page: u64,
+        per_page: u64,
+    ) -> Result<crate::Page<AssessmentRow>, StoreError> {
+        use std::collections::HashMap;
+
+        use sea_orm::sea_query::Query;
+        use sea_orm::{Condition, PaginatorTrait, QuerySelect};
+
+        use crate::entity::{county, unit};
+
+        let mut visible = Condition::all();
+        match user.role {
+            Role::HostUnit => {
+                visible = visible.add(station::Column::UnitId.eq(user.unit_id.unwrap_or(-1)));
+            }
+            Role::Society => {
+                visible = visible.add(station::Column::SocietyId.eq(user.society_id.unwrap_or(-1)));
+            }
+            Role::CountyCast | Role::CountyTalent => {
+                visible = visible.add(station::Column::CountyId.eq(user.county_id.unwrap_or(-1)));
+            }
+            Role::CityCast | Role::TalentOffice | Role::Supervisor => {}
+            Role::Admin => return Err(DomainError::Forbidden.into()),
+        }
+        if let Some(c) = f.county.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            visible = visible.add(
+                station::Column::CountyId.in_subquery(
+                    Query::select()
+                        .column(county::Column::Id)
+                        .from(county::Entity)
+                        .and_where(county::Column::Name.eq(c))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(s) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            visible = visible.add(station::Column::Name.contains(s));
+        }
+        let mut q = assessment::Entity::find().filter(
+            assessment::Column::StationId.in_subquery(
+                Query::select()
+                    .column(station::Column::Id)
+                    .from(station::Entity)
+                    .cond_where(visible)
+                    .to_owned(),
+            ),
+        );
+        if let Some(id) = f.station_id {
+            q = q.filter(assessment::Column::StationId.eq(id));
+        }
+        if let Some(y) = f.year {
+            q = q.filter(assessment::Column::Year.eq(y));
+        }
+        if let Some(g) = f.grade {
+            q = q.filter(assessment::Column::Grade.eq(g.label()));
+        }
+        let total = q.clone().count(self.db()).await?;
+        let rows = q
+            .order_by_desc(assessment::Column::DecidedOn)
+            .order_by_desc(assessment::Column::Id)
+            .offset(crate::offset(page, per_page))
+            .limit(per_page)
+            .all(self.db())
+            .await?;
+        let stations: HashMap<i64, station::Model> = station::Entity::find()
+            .filter(station::Column::Id.is_in(rows.iter().map(|a| a.station_id)))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let units: HashMap<i64, String> = unit::Entity::find()
+            .filter(unit::Column::Id.is_in(stations.values().map(|s| s.unit_id)))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect();
+        let counties: HashMap<i64, String> = self
+            .counties()
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
+        let items = rows
+            .into_iter()
+            .map(|a| {
+                let s = stations
+                    .get(&a.station_id)
+                    .ok_or_else(|| DomainError::NotFound("学会服务站".into()))?;
+                Ok(AssessmentRow {
+                    id: a.id,
+                    station_id: a.station_id,
+                    station_name: s.name.clone(),
+                    level: Level::parse(&s.level)?,
+                    county: counties.get(&s.county_id).cloned().unwrap_or_default(),
+                    unit_name: units.get(&s.unit_id).cloned().unwrap_or_default(),
+                    year: a.year,
+                    score: a.score,
+                    grade: a.grade,
+                    consequence: a.consequence,
+                    rectify_by: a.rectify_by,
+                    decided_on: a.decided_on,
+                    opinion: a.opinion,
+                })
+            })
+            .collect::<Result<Vec<_>, DomainError>>()?;
+        Ok(crate::Page {
+            items,
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    /// One page of [`Store::indicator_table`] (running stations by id), so that an export can
+    /// go through a large table in chunks.
+    pub async fn indicator_table_page(
+        &self,
+        today: NaiveDate,
+        policy: &Policy,
+        page: u64,
+        per_page: u64,
+    ) -> Result<crate::Page<(station::Model, IndicatorReport)>, StoreError> {
+        use sea_orm::{PaginatorTrait, QuerySelect};
+
+        let q =
+            station::Entity::find().filter(station::Column::Status.is_in(["active", "rectifying"]));
+        let total = q.clone().count(self.db()).await?;
+        let stations = q
+            .order_by_asc(station::Column::Id)
+            .offset(crate::offset(page, per_page))
+            .limit(per_page)
+            .all(self.db())
+            .await?;
+        let mut items = Vec::with_capacity(stations.len());
+        for s in stations {
+            let r = self.indicator_report(&s, None, today, policy).await?;
+            items.push((s, r));
+        }
+        Ok(crate::Page {
+            items,
+            total,
+            page,
+            per_page,
+        })
     }
 }

@@ -1,7 +1,7 @@
-/* stationhub — small helpers for the 申报书 pages. Everything works without this file; with it,
+/* stationhub — small helpers for the pages. Everything works without this file; with it,
    nothing typed is lost: the edit form is copied into this browser's localStorage on every
-   input, restored when the page is opened again, and saved in the background every minute.
-   No inline script (the Content-Security-Policy forbids it); no external code. */
+   input, restored when the page is opened again, and saved in the background every minute;
+   exports download with a progress bar. No inline script (the Content-Security-Policy forbids it); no external code. */
 (function () {
   'use strict';
 
@@ -334,9 +334,129 @@
     b.addEventListener('click', function () { window.print(); });
   }
 
+  /* ---- exports: "导出 Excel" and the zip of materials, with a progress bar ----
+     A link marked data-export downloads its file with fetch, reading the body as it arrives and
+     showing bytes received against Content-Length, then saves it under the server's file name.
+     Without this script (or with a modified click) the link downloads the file itself. */
+  function sizeText(n) {
+    return n >= 1048576 ? (n / 1048576).toFixed(1) + ' MB' : Math.max(1, Math.round(n / 1024)) + ' KB';
+  }
+
+  function fileNameOf(res) {
+    var cd = res.headers.get('Content-Disposition') || '';
+    var m = /filename\*=UTF-8''([^;]+)/i.exec(cd);
+    if (m) {
+      try { return decodeURIComponent(m[1]); } catch (e) { /* use the plain name */ }
+    }
+    m = /filename="([^"]+)"/i.exec(cd);
+    return m ? m[1] : 'export';
+  }
+
+  function exportStatus(a) {
+    var box = a.parentNode.querySelector('.export-status');
+    if (!box) {
+      box = document.createElement('span');
+      box.className = 'export-status';
+      box.setAttribute('role', 'status');
+      box.setAttribute('aria-live', 'polite');
+      box.appendChild(document.createElement('progress'));
+      box.appendChild(document.createElement('span'));
+      a.parentNode.insertBefore(box, a.nextSibling);
+    }
+    var bar = box.querySelector('progress');
+    var text = box.querySelector('span');
+    return {
+      show: function (got, total, message) {
+        box.hidden = false;
+        box.className = 'export-status';
+        bar.hidden = false;
+        if (total > 0) {
+          bar.max = total;
+          bar.value = Math.min(got, total);
+        } else {
+          bar.removeAttribute('value');
+        }
+        text.textContent = message;
+      },
+      end: function (message, isError) {
+        bar.hidden = true;
+        box.className = 'export-status' + (isError ? ' export-error' : '');
+        text.textContent = message;
+      }
+    };
+  }
+
+  function saveBlob(blob, name) {
+    var url = window.URL.createObjectURL(blob);
+    var link = document.createElement('a');
+    link.href = url;
+    link.download = name;
+    link.hidden = true;
+    document.body.appendChild(link);
+    link.click();
+    document.body.removeChild(link);
+    window.setTimeout(function () { window.URL.revokeObjectURL(url); }, 60 * 1000);
+  }
+
+  function download(a) {
+    var status = exportStatus(a);
+    a.setAttribute('aria-busy', 'true');
+    status.show(0, 0, '正在生成文件，请稍候…');
+    fetch(a.href, { credentials: 'same-origin' }).then(function (res) {
+      var type = res.headers.get('Content-Type') || '';
+      if (!res.ok || res.redirected || type.indexOf('text/html') === 0) {
+        // A refusal or the sign-in page: open the address itself, which shows it as a page.
+        window.location.href = a.href;
+        return null;
+      }
+      var total = parseInt(res.headers.get('Content-Length'), 10) || 0;
+      var name = fileNameOf(res);
+      if (!res.body || !res.body.getReader) {
+        return res.blob().then(function (blob) { return { blob: blob, name: name }; });
+      }
+      var reader = res.body.getReader();
+      var chunks = [];
+      var got = 0;
+      function pump() {
+        return reader.read().then(function (step) {
+          if (step.done) { return { blob: new Blob(chunks, { type: type }), name: name }; }
+          chunks.push(step.value);
+          got += step.value.length;
+          status.show(got, total, total > 0
+            ? '正在下载 ' + Math.floor(got * 100 / total) + '%（' + sizeText(got) + ' / ' + sizeText(total) + '）'
+            : '正在下载（已接收 ' + sizeText(got) + '）');
+          return pump();
+        });
+      }
+      return pump();
+    }).then(function (file) {
+      if (!file) { return; }
+      saveBlob(file.blob, file.name);
+      status.end('已下载：' + file.name + '（' + sizeText(file.blob.size) + '）', false);
+    }).catch(function () {
+      status.end('下载未完成（网络中断或服务器无响应），请再点一次“' + a.textContent + '”。', true);
+    }).then(function () { a.removeAttribute('aria-busy'); });
+  }
+
+  function initExports() {
+    if (!window.fetch || !window.Blob || !window.URL || !window.URL.createObjectURL) { return; }
+    var links = document.querySelectorAll('a[data-export]');
+    for (var i = 0; i < links.length; i++) {
+      links[i].addEventListener('click', function (e) {
+        var a = e.currentTarget;
+        // A new tab or window, or a saved link, takes the address itself.
+        if (e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) { return; }
+        e.preventDefault();
+        if (a.getAttribute('aria-busy') === 'true') { return; }
+        download(a);
+      });
+    }
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     var form = $('app-form');
     if (form && form.getAttribute('data-app-id')) { initEditForm(form); }
     initPrint();
+    initExports();
   });
 }());

@@ -420,13 +420,25 @@ async fn expenses_only_in_the_listed_categories_and_never_beyond_the_balance() {
         .await;
     assert_eq!(st, StatusCode::CONFLICT);
     assert_eq!(b["error"]["article"], "第十七条");
-    s.app
+    // Not paid before the assessment that made it due (第十六条).
+    let (st, b) = s
+        .app
         .post(
             &format!("/api/v1/stations/{station}/grants/{grant}/payment"),
             &r.city,
             json!({"paid_on": "2027-02-19"}),
         )
         .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let (st, b) = s
+        .app
+        .post(
+            &format!("/api/v1/stations/{station}/grants/{grant}/payment"),
+            &r.city,
+            json!({"paid_on": "2027-02-20"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
     for category in [
         "专家差旅费",
         "交通费",

@@ -4,6 +4,9 @@
 pub mod accounts;
 pub mod applications;
 pub mod audit;
+pub mod dashboard;
+pub mod documents;
+pub mod exports;
 pub mod import;
 pub mod lifecycle;
 pub mod registry;
@@ -106,6 +109,9 @@ use crate::error::{ApiError, ErrorBody, ErrorDetail};
         lifecycle::decide_request,
         lifecycle::start_renewal,
         lifecycle::fund_overview,
+        stations::list_assessments, exports::applications, exports::stations, exports::indicators, exports::assessments, exports::ledger, exports::funds, exports::audit, exports::files,
+        documents::form_pdf, documents::form_docx, documents::notice_pdf, documents::award_notice_pdf, documents::assessment_sheet_pdf, documents::ledger_pdf,
+        dashboard::dashboard,
     ),
     components(schemas(ErrorBody, ErrorDetail, crate::error::ViolationJson, crate::error::FieldJson)),
     modifiers(&BearerAuth)
@@ -265,6 +271,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/stations/{id}/renewal", post(lifecycle::start_renewal))
         .route("/funds", get(lifecycle::fund_overview))
+        .route("/assessments", get(stations::list_assessments))
+        .merge(exports::routes())
+        .merge(documents::routes())
+        .route("/dashboard", get(dashboard::dashboard))
         .route("/calendar", get(review::calendar_year))
         .route("/calendar/notice-end", get(review::notice_end))
         .route(

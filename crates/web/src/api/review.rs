@@ -338,6 +338,24 @@ pub struct StationQuery {
     pub status: Option<String>,
 }
 
+impl StationQuery {
+    /// The filter: officials who see the whole city get every station (and `status`); anyone
+    /// else the public list of SPEC §5.2.
+    pub fn filter(self, official: bool) -> Result<StationFilter, DomainError> {
+        Ok(StationFilter {
+            q: self.q,
+            county: self.county,
+            level: self
+                .level
+                .filter(|l| !l.is_empty())
+                .map(|l| Level::parse(&l))
+                .transpose()?,
+            status: self.status.filter(|_| official),
+            public: !official,
+        })
+    }
+}
+
 /// Stations. Without a token: the public list of awarded stations (active and rectifying).
 #[utoipa::path(get, path = "/api/v1/stations", tag = "stations",
     params(StationQuery, Paging), responses((status = 200, body = Object)))]
@@ -348,17 +366,7 @@ pub async fn stations(
     Query(q): Query<StationQuery>,
 ) -> Result<ApiJson<ListOf<StationView>>, ApiError> {
     let official = user.as_ref().is_ok_and(|u| u.0.user.role.sees_whole_city());
-    let f = StationFilter {
-        q: q.q,
-        county: q.county,
-        level: q
-            .level
-            .filter(|l| !l.is_empty())
-            .map(|l| Level::parse(&l))
-            .transpose()?,
-        status: q.status.filter(|_| official),
-        public: !official,
-    };
+    let f = q.filter(official)?;
     let p = app
         .store
         .stations(&f, paging.page(), paging.per_page())

@@ -573,3 +573,51 @@ pub async fn reports(
             .await?,
     )))
 }
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct AssessmentQuery {
+    /// One station's assessments only (its id).
+    pub station: Option<i64>,
+    /// Term year (1 = the first year from the award).
+    pub year: Option<i32>,
+    /// 优秀 / 合格 / 不合格
+    pub grade: Option<String>,
+    /// County name.
+    pub county: Option<String>,
+    /// Part of the station's name.
+    pub q: Option<String>,
+}
+
+impl AssessmentQuery {
+    pub fn filter(self) -> Result<stationhub_storage::stations::AssessmentFilter, DomainError> {
+        let nonempty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+        Ok(stationhub_storage::stations::AssessmentFilter {
+            station_id: self.station,
+            year: self.year,
+            grade: nonempty(self.grade)
+                .map(|g| stationhub_domain::station::Grade::parse(g.trim()))
+                .transpose()?,
+            county: nonempty(self.county),
+            q: nonempty(self.q),
+        })
+    }
+}
+
+/// The assessments of every station the user may see (city roles and supervisors: all; a
+/// county's roles: the county's; a host unit or society: its own), newest decision first.
+#[utoipa::path(get, path = "/api/v1/assessments", tag = "stations",
+    security(("bearer" = [])), params(AssessmentQuery, crate::extract::Paging),
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn list_assessments(
+    State(app): State<AppState>,
+    user: ApiUser,
+    paging: crate::extract::Paging,
+    Query(q): Query<AssessmentQuery>,
+) -> Result<ApiJson<ListOf<stationhub_storage::stations::AssessmentRow>>, ApiError> {
+    let p = app
+        .store
+        .list_assessments(&user.0.user, &q.filter()?, paging.page(), paging.per_page())
+        .await?;
+    Ok(ApiJson(ListOf::from_page(p, |r| r)))
+}

@@ -22,6 +22,8 @@ use stationhub_domain::application::{
 };
 use stationhub_domain::clock::format_local;
 use stationhub_domain::error::FieldError;
+// The form's tick boxes: the one model the PDF and Word files print too.
+use stationhub_documents::form::Tick;
 use stationhub_storage::StoreError;
 use stationhub_storage::applications::{ApplicationView, FileView};
 use stationhub_storage::orgs::OrgFilter;
@@ -1592,11 +1594,6 @@ async fn download(
 // The printable 申报书, with the society's confirmation and the history
 // ---------------------------------------------------------------------------------------------
 
-pub struct Tick {
-    label: String,
-    ticked: bool,
-}
-
 pub struct EventRow {
     at: String,
     who: String,
@@ -1711,15 +1708,6 @@ fn date_zh(d: chrono::NaiveDate) -> String {
     d.format("%Y年%-m月%-d日").to_string()
 }
 
-/// The five natures the form prints, plus the unit's own when it is one of the others.
-const FORM_NATURES: [UnitNature; 5] = [
-    UnitNature::CityCountyCast,
-    UnitNature::ParkCast,
-    UnitNature::CityCountySociety,
-    UnitNature::UniversityCast,
-    UnitNature::EnterpriseCast,
-];
-
 fn view_of(
     app: &AppState,
     u: &PageUser,
@@ -1729,40 +1717,14 @@ fn view_of(
     opinion: String,
     boxes: Vec<OpinionBox>,
 ) -> ViewPage {
-    let mut natures: Vec<Tick> = FORM_NATURES
-        .iter()
-        .map(|n| Tick {
-            label: n.label().into(),
-            ticked: v.unit.nature == n.label(),
-        })
-        .collect();
-    if !natures.iter().any(|t| t.ticked) && !v.unit.nature.is_empty() {
-        natures.push(Tick {
-            label: v.unit.nature.clone(),
-            ticked: true,
-        });
-    }
-    let industries = app
-        .policy
-        .application
-        .industries
-        .iter()
-        .map(|i| Tick {
-            label: if i == "其他" && v.industry == "其他" && !v.industry_other.is_empty() {
-                format!("其他（{}）", v.industry_other)
-            } else {
-                i.clone()
-            },
-            ticked: v.industry == *i,
-        })
-        .collect();
-    let levels = Level::ALL
-        .iter()
-        .map(|l| Tick {
-            label: format!("{}学会服务站", l.label()),
-            ticked: v.level == *l,
-        })
-        .collect();
+    // What is ticked is decided once, in the documents' form model.
+    let natures = stationhub_documents::form::natures(&v.unit.nature);
+    let industries = stationhub_documents::form::industries(
+        &app.policy.application.industries,
+        &v.industry,
+        &v.industry_other,
+    );
+    let levels = stationhub_documents::form::levels(v.level);
     let is_host = u.user.role == Role::HostUnit && u.user.unit_id == Some(v.unit.id);
     let is_society = u.user.role == Role::Society && u.user.society_id == Some(v.society.id);
     let confirmed_by = v

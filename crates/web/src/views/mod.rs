@@ -4,6 +4,10 @@
 mod admin;
 mod applications;
 mod auth;
+mod charts;
+mod dashboard;
+mod documents;
+mod exports;
 mod home;
 mod import;
 mod lifecycle;
@@ -49,6 +53,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(stations::routes())
         .merge(import::routes())
         .merge(lifecycle::routes())
+        .merge(exports::routes())
+        .merge(documents::routes())
+        .merge(dashboard::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(csrf::layer))
@@ -138,6 +145,7 @@ fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
     const INBOX: (&str, &str) = ("/inbox", "消息");
     const INDICATORS: (&str, &str) = ("/indicators", "指标总览");
     const FUNDS: (&str, &str) = ("/funds", "经费总览");
+    const DASHBOARD: (&str, &str) = ("/dashboard", "统计");
     match role {
         Role::HostUnit => vec![APPLICATIONS, ("/unit", "单位信息"), ROUNDS, SEAL, INBOX],
         Role::Society => vec![APPLICATIONS, ("/society", "学会信息与专家库"), INBOX],
@@ -146,6 +154,7 @@ fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
         }
         Role::CityCast => vec![
             QUEUE,
+            DASHBOARD,
             APPLICATIONS,
             NOTICES,
             STATIONS,
@@ -161,6 +170,7 @@ fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
         ],
         Role::TalentOffice => vec![
             QUEUE,
+            DASHBOARD,
             APPLICATIONS,
             ("/awards", "授牌"),
             NOTICES,
@@ -173,6 +183,7 @@ fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
             INBOX,
         ],
         Role::Supervisor => vec![
+            DASHBOARD,
             APPLICATIONS,
             STATIONS,
             INDICATORS,

@@ -1,0 +1,116 @@
+//! The exports for the pages: the same files as the API's `.xlsx` and `.zip` twins
+//! (`api::exports`), reached with the session cookie. Each list page links here with its
+//! current filters ("导出 Excel"); `static/app.js` downloads the file with a progress bar, and
+//! without script the link downloads it directly. An error answers a page in Chinese.
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::PageUser;
+use crate::AppState;
+use crate::api::applications::ListQuery;
+use crate::api::audit::AuditQuery;
+use crate::api::exports::{self as export, filters};
+use crate::api::lifecycle::OverviewQuery;
+use crate::api::review::StationQuery;
+use crate::api::stations::AssessmentQuery;
+use crate::error::{ApiError, PageError};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/applications.xlsx", get(applications))
+        .route("/applications/{id}/files.zip", get(files))
+        .route("/stations.xlsx", get(stations))
+        .route("/stations/{id}/ledger.xlsx", get(ledger))
+        .route("/indicators.xlsx", get(indicators))
+        .route("/assessments.xlsx", get(assessments))
+        .route("/funds.xlsx", get(funds))
+        .route("/audit.xlsx", get(audit))
+}
+
+/// An export's refusal as a page.
+fn page_error(e: ApiError) -> PageError {
+    match e {
+        ApiError::Domain(d) => d.into(),
+        ApiError::Request {
+            status, message, ..
+        } => PageError { status, message },
+        ApiError::Internal(cause) => PageError::internal(cause),
+    }
+}
+
+fn answer(r: Result<export::Download, ApiError>) -> Result<Response, PageError> {
+    r.map(IntoResponse::into_response).map_err(page_error)
+}
+
+/// `/applications.xlsx?…`: the application list with the page's filters.
+async fn applications(
+    State(app): State<AppState>,
+    u: PageUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let q: ListQuery = filters(raw.as_deref()).map_err(page_error)?;
+    let f = q.filter()?;
+    answer(export::applications_xlsx(&app, &u.user, &f).await)
+}
+
+/// `/stations.xlsx?…`: the public station list, as the stations page shows it to everyone.
+async fn stations(
+    State(app): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let q: StationQuery = filters(raw.as_deref()).map_err(page_error)?;
+    let f = q.filter(false)?;
+    answer(export::stations_xlsx(&app, &f).await)
+}
+
+async fn indicators(State(app): State<AppState>, u: PageUser) -> Result<Response, PageError> {
+    answer(export::indicators_xlsx(&app, &u.user).await)
+}
+
+/// `/assessments.xlsx?station=…`: assessments (a station page links with its id).
+async fn assessments(
+    State(app): State<AppState>,
+    u: PageUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let q: AssessmentQuery = filters(raw.as_deref()).map_err(page_error)?;
+    let f = q.filter()?;
+    answer(export::assessments_xlsx(&app, &u.user, &f).await)
+}
+
+async fn ledger(
+    State(app): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    answer(export::ledger_xlsx(&app, &u.user, id).await)
+}
+
+async fn funds(
+    State(app): State<AppState>,
+    u: PageUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let q: OverviewQuery = filters(raw.as_deref()).map_err(page_error)?;
+    answer(export::funds_xlsx(&app, &u.user, q.year).await)
+}
+
+async fn audit(
+    State(app): State<AppState>,
+    u: PageUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let q: AuditQuery = filters(raw.as_deref()).map_err(page_error)?;
+    answer(export::audit_xlsx(&app, &u.user, &q.into()).await)
+}
+
+async fn files(
+    State(app): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    answer(export::files_zip(&app, &u.user, id).await)
+}
