@@ -388,37 +388,6 @@ fn level_label(s: &str) -> String {
         .map_or_else(|_| s.to_string(), |l| l.label().to_string())
 }
 
-/// A ledger entry's kind.
-pub fn ledger_kind_label(k: &str) -> &str {
-    match k {
-        "grant" => "资助",
-        "expense" => "支出",
-        "recovery" => "追回",
-        other => other,
-    }
-}
-
-/// A ledger entry's status.
-pub fn ledger_status_label(s: &str) -> &str {
-    match s {
-        "due" => "待支付",
-        "paid" => "已支付",
-        "cancelled" => "已取消",
-        "recorded" => "已记录",
-        other => other,
-    }
-}
-
-/// What an assessment led to.
-pub fn consequence_label(c: &str) -> &str {
-    match c {
-        "grant_due" => "拨付资助资金（第十六条）",
-        "rectify" => "通报批评，限期整改（第十二条）",
-        "remove_and_recover" => "摘牌并追回财政资助资金（第十二条）",
-        other => other,
-    }
-}
-
 /// A short header for an indicator code (the long labels carry the quarter's dates).
 pub fn indicator_short_label(code: &str) -> String {
     match code {
@@ -593,7 +562,9 @@ pub fn assessments() -> Result<List<AssessmentRow>, SheetError> {
                 Cell::Count(i64::from(a.year)),
                 Cell::Count(i64::from(a.score)),
                 Cell::text(&a.grade),
-                Cell::text(consequence_label(&a.consequence)),
+                Cell::text(stationhub_domain::station::Consequence::label_of(
+                    &a.consequence,
+                )),
                 Cell::date(a.rectify_by),
                 Cell::Date(a.decided_on),
                 Cell::text(&a.opinion),
@@ -663,9 +634,9 @@ pub fn ledger(station_name: &str, l: &Ledger) -> Result<Book, SheetError> {
             lines,
             &[
                 Cell::Date(e.date),
-                Cell::text(ledger_kind_label(&e.kind)),
+                Cell::text(stationhub_domain::funds::entry_kind_label(&e.kind)),
                 Cell::Money(e.amount_fen),
-                Cell::text(ledger_status_label(&e.status)),
+                Cell::text(stationhub_domain::funds::entry_status_label(&e.status)),
                 Cell::date(e.paid_on),
                 Cell::text(&e.category),
                 Cell::text(&e.note),

@@ -127,6 +127,27 @@ pub fn check_balance(balance: Fen, amount: Fen) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// A ledger entry's kind as people read it (grant / expense / recovery).
+pub fn entry_kind_label(kind: &str) -> &'static str {
+    match kind {
+        "grant" => "资助",
+        "expense" => "支出",
+        "recovery" => "追回",
+        _ => "—",
+    }
+}
+
+/// A ledger entry's status as people read it (a grant: due → paid / cancelled).
+pub fn entry_status_label(status: &str) -> &'static str {
+    match status {
+        "due" => "待支付",
+        "paid" => "已支付",
+        "cancelled" => "已取消",
+        "recorded" => "已记录",
+        _ => "—",
+    }
+}
+
 /// A grant is paid on a day from the day it fell due (its assessment) up to today (第十六条).
 pub fn check_payment_date(
     due_on: NaiveDate,

@@ -470,6 +470,40 @@ pub enum Consequence {
     RemoveAndRecover,
 }
 
+impl Consequence {
+    pub const ALL: [Consequence; 3] = [
+        Consequence::GrantDue,
+        Consequence::Rectify,
+        Consequence::RemoveAndRecover,
+    ];
+
+    /// The code an assessment record keeps.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Consequence::GrantDue => "grant_due",
+            Consequence::Rectify => "rectify",
+            Consequence::RemoveAndRecover => "remove_and_recover",
+        }
+    }
+
+    /// As pages and documents state it, with its article.
+    pub fn label(self) -> &'static str {
+        match self {
+            Consequence::GrantDue => "拨付资助资金（第十六条）",
+            Consequence::Rectify => "通报批评，限期整改（第十二条）",
+            Consequence::RemoveAndRecover => "摘牌并追回财政资助资金（第十二条）",
+        }
+    }
+
+    /// The label of a stored code ("—" for none).
+    pub fn label_of(code: &str) -> &'static str {
+        Consequence::ALL
+            .into_iter()
+            .find(|c| c.as_str() == code)
+            .map_or("—", Consequence::label)
+    }
+}
+
 pub fn consequence(year: u32, grade: Grade, policy: &Policy) -> Consequence {
     match (grade.passed(), year >= policy.application.term_years) {
         (true, _) => Consequence::GrantDue,

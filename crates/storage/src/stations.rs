@@ -354,12 +354,7 @@ impl Store {
             opinion: Set(opinion.into()),
             indicators: Set(serde_json::to_string(&report.items).unwrap_or_default()),
             score_sheet: Set(serde_json::to_string(&sheet).unwrap_or_default()),
-            consequence: Set(match c {
-                Consequence::GrantDue => "grant_due",
-                Consequence::Rectify => "rectify",
-                Consequence::RemoveAndRecover => "remove_and_recover",
-            }
-            .into()),
+            consequence: Set(c.as_str().into()),
             rectify_by: Set((c == Consequence::Rectify)
                 .then(|| today + Duration::days(policy.assessment.rectify_days.into()))),
             decided_by: Set(Some(user.id)),

@@ -388,25 +388,6 @@ pub fn assessment_sheet(
     }
 }
 
-fn kind_label(k: &str) -> &'static str {
-    match k {
-        "grant" => "资助",
-        "expense" => "支出",
-        "recovery" => "追回",
-        _ => "—",
-    }
-}
-
-fn status_label(s: &str) -> &'static str {
-    match s {
-        "due" => "待支付",
-        "paid" => "已支付",
-        "cancelled" => "已取消",
-        "recorded" => "已记录",
-        _ => "—",
-    }
-}
-
 /// A station's ledger statement (经费台账, 第十五条至第十九条): every entry, the totals and the
 /// balance (paid grants less expenses less recoveries), in yuan with two decimals.
 pub fn ledger_statement(s: &StationView, l: &Ledger, today: NaiveDate) -> Official {
@@ -438,13 +419,13 @@ pub fn ledger_statement(s: &StationView, l: &Ledger, today: NaiveDate) -> Offici
                 }
                 note.push_str("缺凭证");
             }
-            let mut status = status_label(&e.status).to_string();
+            let mut status = stationhub_domain::funds::entry_status_label(&e.status).to_string();
             if let Some(p) = e.paid_on {
                 status.push_str(&format!("（{p}）"));
             }
             vec![
                 e.date.to_string(),
-                kind_label(&e.kind).into(),
+                stationhub_domain::funds::entry_kind_label(&e.kind).into(),
                 e.category.clone(),
                 note,
                 status,

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use stationhub_domain::account::Role;
 use stationhub_domain::clock::parse_date;
 use stationhub_domain::error::FieldError;
-use stationhub_domain::funds::Fen;
-use stationhub_domain::station::{ActivityKind, StationStatus};
+use stationhub_domain::funds::{Fen, entry_kind_label, entry_status_label};
+use stationhub_domain::station::{ActivityKind, Consequence, StationStatus};
 use stationhub_domain::{DomainError, ErrorKind};
 use stationhub_storage::StoreError;
 use stationhub_storage::entity::{activity, station};
@@ -457,34 +457,6 @@ fn own_station(u: &PageUser, s: &station::Model) -> bool {
         || (u.user.role == Role::Society && u.user.society_id == Some(s.society_id))
 }
 
-fn status_label(s: &str) -> &'static str {
-    match s {
-        "due" => "待支付",
-        "paid" => "已支付",
-        "cancelled" => "已取消",
-        "recorded" => "已记录",
-        _ => "—",
-    }
-}
-
-fn kind_label(k: &str) -> &'static str {
-    match k {
-        "grant" => "资助",
-        "expense" => "支出",
-        "recovery" => "追回",
-        _ => "—",
-    }
-}
-
-fn consequence_label(c: &str) -> &'static str {
-    match c {
-        "grant_due" => "拨付资助资金（第十六条）",
-        "rectify" => "通报批评，限期整改（第十二条）",
-        "remove_and_recover" => "摘牌并追回财政资助资金（第十二条）",
-        _ => "—",
-    }
-}
-
 fn activity_detail(a: &activity::Model, experts: &[(String, String)]) -> String {
     match ActivityKind::parse(&a.kind) {
         Ok(ActivityKind::ExpertService) => {
@@ -557,7 +529,7 @@ pub async fn running(
             score: a.score,
             grade: a.grade,
             opinion: a.opinion,
-            consequence: consequence_label(&a.consequence),
+            consequence: Consequence::label_of(&a.consequence),
             rectify_by: a.rectify_by.map(|d| d.to_string()).unwrap_or_default(),
             decided_on: a.decided_on.to_string(),
         })
@@ -571,9 +543,9 @@ pub async fn running(
             due_grant: e.kind == "grant" && e.status == "due",
             id: e.id,
             date: e.date.to_string(),
-            kind: kind_label(&e.kind),
+            kind: entry_kind_label(&e.kind),
             amount: Fen(e.amount_fen).yuan(),
-            status: status_label(&e.status),
+            status: entry_status_label(&e.status),
             kind_code: e.kind,
             category: e.category,
             note: e.note,
