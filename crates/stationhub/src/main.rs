@@ -98,6 +98,20 @@ enum Command {
         #[arg(long, conflicts_with = "dry_run")]
         write_template: bool,
     },
+    /// Write the whole database and every stored file to one .zip archive (rows read in one
+    /// read transaction: consistent while servers run).
+    Backup {
+        /// The archive to write (replaced if it exists).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore an archive from `backup` into an empty database and data folder: migrates first,
+    /// checks every file's sha256, then verifies the audit chain.
+    Restore {
+        /// The archive `stationhub backup` wrote.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -247,34 +261,33 @@ async fn serve(g: &Global, store: Store, policy: Policy, args: &ServeArgs) -> Re
     tracing::info!(%addr, today = %clock.today(), fixed_today = clock.is_fixed(), "stationhub serving");
     println!("stationhub: http://{addr}/");
     // The mailer runs beside the server and stops with it.
-    let (stop_mail, stop) = tokio::sync::watch::channel(false);
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let mail_task = mailer.map(|m| {
         tracing::info!(smtp = %redact(args.smtp_url.as_deref().unwrap_or_default()), from = %args.mail_from, "mail notifications on");
         tokio::spawn(stationhub_web::mailer::run(store.clone(), m, stop))
     });
-    // Terms end on their own: checked now and every hour (idempotent on every server).
-    let expiry_task = tokio::spawn({
-        let store = store.clone();
-        async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-            loop {
-                tick.tick().await;
-                match store.expire_stations(clock.today()).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(stations = n, "terms ended: stations expired"),
-                    Err(e) => tracing::error!(error = %e, "term expiry check failed"),
-                }
-            }
-        }
-    });
+    // Background jobs (term expiry, quarterly warnings, notice ends): every server runs the
+    // loop, the database gives each job to one of them.
+    let jobs_task = tokio::spawn(stationhub_web::jobs::run(
+        store.clone(),
+        clock,
+        policy.clone(),
+        stop_tx.subscribe(),
+    ));
     let served = stationhub_web::serve(
         listener,
         AppState::new(store, files, policy, clock, config),
         shutdown_signal(),
     )
     .await;
-    expiry_task.abort();
-    let _ = stop_mail.send(true);
+    let _ = stop_tx.send(true);
+    // A job under way finishes (or its lease runs out and another server takes it again).
+    if tokio::time::timeout(std::time::Duration::from_secs(30), jobs_task)
+        .await
+        .is_err()
+    {
+        tracing::warn!("jobs: still running at shutdown; left to the lease");
+    }
     if let Some(mut task) = mail_task {
         // The mail being sent may finish (each SMTP step times out after 30 s); a claim cut
         // short is sent again after 10 minutes (see stationhub_storage::mail).
@@ -367,6 +380,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             dry_run,
             write_template,
         } => return import(g, &policy, file, *dry_run, *write_template).await,
+        Command::Backup { out } => backup(g, out).await?,
+        Command::Restore { from } => return restore(g, from).await,
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -383,6 +398,99 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `stationhub backup --out FILE`: written beside FILE first, renamed when complete.
+async fn backup(g: &Global, out: &std::path::Path) -> Result<()> {
+    let started = std::time::Instant::now();
+    let store = Store::connect(&g.database)
+        .await
+        .with_context(|| format!("cannot open database {}", redact(&g.database)))?;
+    let files = FileStore::from_url(&g.file_store, &g.data_dir).context("file store")?;
+    let mut partial = out.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let file = std::fs::File::create(&partial)
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    let manifest = match store.backup(&files, std::io::BufWriter::new(file)).await {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(anyhow!(e).context("backup failed"));
+        }
+    };
+    std::fs::rename(&partial, out)
+        .with_context(|| format!("cannot rename {} to {}", partial.display(), out.display()))?;
+    let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "备份完成：{}（{} 张表 {} 行，{} 个文件，{} 字节，用时 {:.1} 秒）",
+        out.display(),
+        manifest.tables.len(),
+        manifest.total_rows(),
+        manifest.files.len(),
+        size,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `stationhub restore --from FILE`: into an empty database and data folder only.
+async fn restore(g: &Global, from: &std::path::Path) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let archive =
+        std::fs::File::open(from).with_context(|| format!("cannot read {}", from.display()))?;
+    let local = g.file_store.trim().is_empty() || g.file_store.trim() == "file://";
+    if local && holds_files(&g.data_dir) {
+        eprintln!(
+            "stationhub: the data folder {} is not empty: restore only into an empty data folder (--data-dir)",
+            g.data_dir.display()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let store = Store::connect(&g.database)
+        .await
+        .with_context(|| format!("cannot open database {}", redact(&g.database)))?;
+    let files = FileStore::from_url(&g.file_store, &g.data_dir).context("file store")?;
+    let manifest = match store
+        .restore(&files, std::io::BufReader::new(archive))
+        .await
+    {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("stationhub: restore refused or failed, nothing restored: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    match store.audit_verify().await? {
+        Ok(n) => println!(
+            "恢复完成：{} 张表 {} 行，{} 个文件（备份于 {}，stationhub {}）；审计链完整，{n} 条已校验（用时 {:.1} 秒）",
+            manifest.tables.len(),
+            manifest.total_rows(),
+            manifest.files.len(),
+            manifest.created_at,
+            manifest.stationhub_version,
+            started.elapsed().as_secs_f64()
+        ),
+        Err(b) => {
+            eprintln!(
+                "stationhub: restored, but the audit chain is BROKEN at entry {}: {}",
+                b.seq, b.reason
+            );
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether `dir` or a folder below it holds a file (empty folders do not count).
+fn holds_files(dir: &std::path::Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|e| match e.file_type() {
+        Ok(t) if t.is_dir() => holds_files(&e.path()),
+        _ => true,
+    })
 }
 
 /// `stationhub import FILE [--dry-run | --write-template]`.

@@ -7,12 +7,14 @@
 pub mod accounts;
 pub mod applications;
 pub mod audit;
+pub mod backup;
 pub mod dashboard;
 pub mod documents;
 pub mod entity;
 pub mod files;
 pub mod funds;
 pub mod import;
+pub mod jobs;
 pub mod lifecycle;
 mod locks;
 pub mod mail;

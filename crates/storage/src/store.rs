@@ -142,6 +142,20 @@ impl Store {
         &self.db
     }
 
+    /// The connection pool: (open connections, idle ones), for /metrics.
+    pub fn pool_stats(&self) -> (u32, usize) {
+        match self.backend {
+            Backend::Sqlite => {
+                let p = self.db.get_sqlite_connection_pool();
+                (p.size(), p.num_idle())
+            }
+            Backend::Postgres => {
+                let p = self.db.get_postgres_connection_pool();
+                (p.size(), p.num_idle())
+            }
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

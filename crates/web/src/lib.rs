@@ -5,7 +5,9 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 pub mod mailer;
+pub mod metrics;
 pub mod middleware;
 pub mod upload;
 pub mod views;
@@ -85,16 +87,25 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(healthz))
+        .route("/livez", get(livez))
+        .route("/metrics", get(metrics::metrics))
         .nest("/api/v1", api::router())
         .merge(views::router(state.clone()))
         .layer(axum::middleware::from_fn(
             middleware::security_headers::layer,
         ))
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::trace::make_span))
         .with_state(state)
 }
 
-/// `GET /healthz`: 200 when the database answers, 503 otherwise.
+/// `GET /livez`: the process answers (liveness; no database needed).
+async fn livez() -> impl IntoResponse {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+/// `GET /healthz` and `GET /readyz` (readiness): 200 when the database answers, 503 otherwise.
 async fn healthz(State(app): State<AppState>) -> impl IntoResponse {
     match app.store.ping().await {
         Ok(()) => (

@@ -75,12 +75,21 @@ impl TestApp {
     /// Starts the real `stationhub serve` as a separate process on this database (a second
     /// machine, as far as the database can tell). Killed when the returned guard drops.
     pub fn server_process(&self) -> ServerProcess {
+        self.server_process_with(&[], &[])
+    }
+
+    /// [`TestApp::server_process`] with more global flags (before `serve`, e.g.
+    /// `--file-store s3://…`) and environment variables.
+    pub fn server_process_with(&self, flags: &[&str], envs: &[(&str, &str)]) -> ServerProcess {
         use std::io::BufRead;
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stationhub"))
-            .args(["--database", &self.db_url, "serve", "--bind", "127.0.0.1:0"])
-            .env("STATIONHUB_DATA_DIR", self._dir.path().join("files"))
+            .args(["--database", &self.db_url])
+            .args(flags)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("STATIONHUB_DATA_DIR", self.data_dir())
             .env("STATIONHUB_TODAY", self.clock.today().to_string())
             .env("STATIONHUB_LOG", "warn")
+            .envs(envs.iter().copied())
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
@@ -113,6 +122,16 @@ impl TestApp {
         self.servers.push(handle);
         self.base = base;
         self.clock = clock;
+    }
+
+    /// The local folder of uploaded files (`--data-dir`) of this app's servers.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("files")
+    }
+
+    /// The folder of this app's stored files (its `--data-dir`).
+    pub fn files_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("files")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -14,6 +14,7 @@ pub mod county;
 pub mod doc_sequence;
 pub mod expert;
 pub mod file;
+pub mod job;
 pub mod ledger_entry;
 pub mod notice;
 pub mod notice_item;

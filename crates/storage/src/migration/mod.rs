@@ -12,6 +12,7 @@ mod m20261125_000006_score_sheet;
 mod m20261125_000007_reports;
 mod m20261125_000008_lifecycle;
 mod m20261125_000009_import;
+mod m20261125_000010_jobs;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_reports::Migration),
             Box::new(m20261125_000008_lifecycle::Migration),
             Box::new(m20261125_000009_import::Migration),
+            Box::new(m20261125_000010_jobs::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod documents;
 pub mod exports;
 pub mod import;
+pub mod jobs;
 pub mod lifecycle;
 pub mod registry;
 pub mod review;
@@ -112,6 +113,8 @@ use crate::error::{ApiError, ErrorBody, ErrorDetail};
         stations::list_assessments, exports::applications, exports::stations, exports::indicators, exports::assessments, exports::ledger, exports::funds, exports::audit, exports::files,
         documents::form_pdf, documents::form_docx, documents::notice_pdf, documents::award_notice_pdf, documents::assessment_sheet_pdf, documents::ledger_pdf,
         dashboard::dashboard,
+        jobs::list,
+        jobs::retry,
     ),
     components(schemas(ErrorBody, ErrorDetail, crate::error::ViolationJson, crate::error::FieldJson)),
     modifiers(&BearerAuth)
@@ -275,6 +278,8 @@ pub fn router() -> Router<AppState> {
         .merge(exports::routes())
         .merge(documents::routes())
         .route("/dashboard", get(dashboard::dashboard))
+        .route("/jobs", get(jobs::list))
+        .route("/jobs/{id}/retry", post(jobs::retry))
         .route("/calendar", get(review::calendar_year))
         .route("/calendar/notice-end", get(review::notice_end))
         .route(

@@ -10,6 +10,7 @@ mod documents;
 mod exports;
 mod home;
 mod import;
+mod jobs;
 mod lifecycle;
 mod registry;
 mod review;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(exports::routes())
         .merge(documents::routes())
         .merge(dashboard::routes())
+        .merge(jobs::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(csrf::layer))
@@ -196,6 +198,7 @@ fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
         ],
         Role::Admin => vec![
             ("/admin/users", "账户管理"),
+            ("/admin/jobs", "后台任务"),
             UNITS,
             SOCIETIES,
             ("/audit", "审计日志"),
