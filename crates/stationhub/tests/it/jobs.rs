@@ -225,3 +225,19 @@ async fn metrics_count_requests_by_route_and_report_jobs_and_the_pool() {
     );
     assert!(text.contains("stationhub_database_up 1"), "{text}");
 }
+
+#[test]
+fn the_settings_reference_is_the_commands_own() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stationhub"))
+        .arg("config-reference")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let generated = String::from_utf8(out.stdout).unwrap();
+    let committed = include_str!("../../../../docs/config.md");
+    assert_eq!(
+        generated, committed,
+        "docs/config.md is stale: run `stationhub config-reference > docs/config.md`"
+    );
+    assert!(committed.contains("`STATIONHUB_DATABASE_URL`"));
+}
