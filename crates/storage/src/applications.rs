@@ -25,6 +25,7 @@ use crate::entity::{
     application, application_event, application_expert, application_staff, county, expert, file,
     round, society, station, unit,
 };
+use crate::files::FileMeta;
 use crate::orgs::UnitView;
 use crate::{Page, Store, StoreError, Tx};
 
@@ -623,17 +624,12 @@ impl Store {
 
     /// Records an uploaded material (already checked and stored under `storage_key`); it
     /// replaces the earlier file of the same kind, which is kept for the record.
-    #[allow(clippy::too_many_arguments)]
     pub async fn attach_material(
         &self,
         user: &UserView,
         id: i64,
         kind: MaterialKind,
-        filename: &str,
-        content_type: &str,
-        size: i64,
-        sha256: &str,
-        storage_key: &str,
+        file: &FileMeta<'_>,
     ) -> Result<i64, StoreError> {
         self.editable_application(user, id).await?;
         let tx = self.begin().await?;
@@ -648,11 +644,11 @@ impl Store {
             owner_kind: Set("application".into()),
             owner_id: Set(id),
             kind: Set(kind.as_str().into()),
-            filename: Set(filename.into()),
-            content_type: Set(content_type.into()),
-            size: Set(size),
-            sha256: Set(sha256.into()),
-            storage_key: Set(storage_key.into()),
+            filename: Set(file.name.into()),
+            content_type: Set(file.content_type.into()),
+            size: Set(file.size),
+            sha256: Set(file.sha256.into()),
+            storage_key: Set(file.key.into()),
             uploaded_by: Set(Some(user.id)),
             uploaded_at: Set(Utc::now()),
             removed: Set(false),
@@ -668,8 +664,8 @@ impl Store {
         tx.audit(
             &user.actor(),
             Change::new("application.attach_file", "application", id).after(serde_json::json!({
-                "file_id": f.id, "kind": kind.as_str(), "filename": filename,
-                "size": size, "sha256": sha256,
+                "file_id": f.id, "kind": kind.as_str(), "file.name": file.name,
+                "file.size": file.size, "file.sha256": file.sha256,
             })),
         )
         .await?;

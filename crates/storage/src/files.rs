@@ -271,6 +271,17 @@ fn is_loopback(host: &str) -> bool {
 /// A new, unguessable key: `{prefix}/{yyyy}/{mm}/{32 random hex digits}`, e.g.
 /// `materials/2024/05/3f9c…`. The month keeps folders small; the random part (128 bits) makes
 /// keys impossible to guess and never collide.
+/// What is recorded of a stored file: its name as uploaded, its type, size and sha256, and its
+/// key in the file store. Every attach use case takes one.
+#[derive(Debug, Clone, Copy)]
+pub struct FileMeta<'a> {
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub size: i64,
+    pub sha256: &'a str,
+    pub key: &'a str,
+}
+
 pub fn new_key(prefix: &str) -> String {
     let now = chrono::Utc::now();
     let random: [u8; 16] = rand::random();

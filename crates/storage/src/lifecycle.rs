@@ -22,6 +22,7 @@ use crate::accounts::UserView;
 use crate::applications::{event, replace_team};
 use crate::audit::Change;
 use crate::entity::{application, assessment, expert, file, station, station_request};
+use crate::files::FileMeta;
 use crate::review::{notify, role_users, unit_users};
 use crate::{Store, StoreError, Tx};
 
@@ -142,17 +143,12 @@ impl Store {
 
     /// Attaches the written request (书面申请) to a pending request of the user's station; the file
     /// is already checked and stored. A later letter replaces the earlier one (which is kept).
-    #[allow(clippy::too_many_arguments)]
     pub async fn attach_request_letter(
         &self,
         user: &UserView,
         station_id: i64,
         request_id: i64,
-        filename: &str,
-        content_type: &str,
-        size: i64,
-        sha256: &str,
-        storage_key: &str,
+        file: &FileMeta<'_>,
     ) -> Result<i64, StoreError> {
         let s = self.station_model(user, station_id).await?;
         if !own_station(user, &s) {
@@ -168,18 +164,7 @@ impl Store {
         if r.state != RequestState::Pending.as_str() {
             return Err(DomainError::Conflict("申请已决定，不能再更换书面申请".into()).into());
         }
-        let f = station_file(
-            &tx,
-            user,
-            station_id,
-            "request_letter",
-            filename,
-            content_type,
-            size,
-            sha256,
-            storage_key,
-        )
-        .await?;
+        let f = station_file(&tx, user, station_id, "request_letter", file).await?;
         station_request::Entity::update_many()
             .col_expr(station_request::Column::LetterFileId, Expr::value(f))
             .filter(station_request::Column::Id.eq(r.id))
@@ -189,7 +174,7 @@ impl Store {
             &user.actor(),
             Change::new("station.request_letter", "station_request", r.id)
                 .before(serde_json::json!({"file_id": r.letter_file_id}))
-                .after(serde_json::json!({"file_id": f, "sha256": sha256})),
+                .after(serde_json::json!({"file_id": f, "file.sha256": file.sha256})),
         )
         .await?;
         tx.commit().await?;
@@ -565,27 +550,22 @@ pub(crate) async fn mark_renewed(
 
 /// Stores the record of a file of a station (voucher, sign-in sheet, report, written request);
 /// the bytes are already in the file store.
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn station_file(
     tx: &Tx,
     user: &UserView,
     station_id: i64,
     kind: &str,
-    filename: &str,
-    content_type: &str,
-    size: i64,
-    sha256: &str,
-    storage_key: &str,
+    file: &FileMeta<'_>,
 ) -> Result<i64, StoreError> {
     Ok(file::ActiveModel {
         owner_kind: Set("station".into()),
         owner_id: Set(station_id),
         kind: Set(kind.into()),
-        filename: Set(filename.into()),
-        content_type: Set(content_type.into()),
-        size: Set(size),
-        sha256: Set(sha256.into()),
-        storage_key: Set(storage_key.into()),
+        filename: Set(file.name.into()),
+        content_type: Set(file.content_type.into()),
+        size: Set(file.size),
+        sha256: Set(file.sha256.into()),
+        storage_key: Set(file.key.into()),
         uploaded_by: Set(Some(user.id)),
         uploaded_at: Set(Utc::now()),
         removed: Set(false),

@@ -30,6 +30,7 @@ use crate::entity::{
     application, application_event, calendar_day, calendar_year, doc_sequence, notice, notice_item,
     notification, objection, opinion, round, site_inspection, station, unit, user,
 };
+use crate::files::FileMeta;
 use crate::{Actor, Page, Store, StoreError, Tx};
 
 /// States in which a municipal application counts against its round's quota.
@@ -1245,27 +1246,22 @@ pub(crate) async fn notify(
 impl Store {
     /// Records an organisation's seal image (uploaded once, stamped on its opinions).
     /// `owner` is `office:ID` or `unit:ID`; the image is already checked and stored.
-    #[allow(clippy::too_many_arguments)]
     pub async fn set_seal(
         &self,
         user: &UserView,
         owner: &str,
-        filename: &str,
-        content_type: &str,
-        size: i64,
-        sha256: &str,
-        storage_key: &str,
+        file: &FileMeta<'_>,
     ) -> Result<i64, StoreError> {
         let tx = self.begin().await?;
         let f = crate::entity::file::ActiveModel {
             owner_kind: Set("seal".into()),
             owner_id: Set(0),
             kind: Set(owner.into()),
-            filename: Set(filename.into()),
-            content_type: Set(content_type.into()),
-            size: Set(size),
-            sha256: Set(sha256.into()),
-            storage_key: Set(storage_key.into()),
+            filename: Set(file.name.into()),
+            content_type: Set(file.content_type.into()),
+            size: Set(file.size),
+            sha256: Set(file.sha256.into()),
+            storage_key: Set(file.key.into()),
             uploaded_by: Set(Some(user.id)),
             uploaded_at: Set(Utc::now()),
             removed: Set(false),
@@ -1291,7 +1287,7 @@ impl Store {
         tx.audit(
             &user.actor(),
             Change::new("seal.set", "seal", owner)
-                .after(serde_json::json!({"file_id": f.id, "sha256": sha256})),
+                .after(serde_json::json!({"file_id": f.id, "file.sha256": file.sha256})),
         )
         .await?;
         tx.commit().await?;

@@ -20,6 +20,7 @@ use stationhub_domain::station::{
 use crate::accounts::UserView;
 use crate::audit::Change;
 use crate::entity::{activity, application_expert, assessment, ledger_entry, station};
+use crate::files::FileMeta;
 use crate::{Store, StoreError};
 
 /// An activity as typed (SPEC §5.1 `{kind, date, …}`), already parsed.
@@ -576,17 +577,12 @@ impl Store {
     }
 
     /// Attaches the voucher (invoice) of an expense; the file is already checked and stored.
-    #[allow(clippy::too_many_arguments)]
     pub async fn attach_voucher(
         &self,
         user: &UserView,
         station_id: i64,
         expense_id: i64,
-        filename: &str,
-        content_type: &str,
-        size: i64,
-        sha256: &str,
-        storage_key: &str,
+        file: &FileMeta<'_>,
     ) -> Result<i64, StoreError> {
         let s = self.station_model(user, station_id).await?;
         if !(user.role == Role::HostUnit && user.unit_id == Some(s.unit_id)) {
@@ -598,18 +594,7 @@ impl Store {
             .await?
             .filter(|e| e.station_id == station_id && e.kind == "expense")
             .ok_or_else(|| DomainError::NotFound("支出记录".into()))?;
-        let f = crate::lifecycle::station_file(
-            &tx,
-            user,
-            station_id,
-            "voucher",
-            filename,
-            content_type,
-            size,
-            sha256,
-            storage_key,
-        )
-        .await?;
+        let f = crate::lifecycle::station_file(&tx, user, station_id, "voucher", file).await?;
         ledger_entry::Entity::update_many()
             .col_expr(ledger_entry::Column::VoucherFileId, Expr::value(f))
             .filter(ledger_entry::Column::Id.eq(e.id))
@@ -618,7 +603,7 @@ impl Store {
         tx.audit(
             &user.actor(),
             Change::new("expense.voucher", "ledger_entry", e.id)
-                .after(serde_json::json!({"file_id": f, "sha256": sha256})),
+                .after(serde_json::json!({"file_id": f, "file.sha256": file.sha256})),
         )
         .await?;
         tx.commit().await?;
@@ -936,17 +921,12 @@ impl Store {
     /// Attaches a file to an activity of the log (a training's sign-in sheet, a survey report,
     /// an outcome …) by the station's host unit or society; the file is already checked and
     /// stored. A later file replaces the earlier one on the record; both stay in the audit trail.
-    #[allow(clippy::too_many_arguments)]
     pub async fn attach_activity_file(
         &self,
         user: &UserView,
         station_id: i64,
         activity_id: i64,
-        filename: &str,
-        content_type: &str,
-        size: i64,
-        sha256: &str,
-        storage_key: &str,
+        file: &FileMeta<'_>,
     ) -> Result<i64, StoreError> {
         let s = self.station_model(user, station_id).await?;
         let own = (user.role == Role::HostUnit && user.unit_id == Some(s.unit_id))
@@ -965,18 +945,7 @@ impl Store {
                 DomainError::Conflict("该记录已被更正，请在最新的记录上上传".into()).into(),
             );
         }
-        let f = crate::lifecycle::station_file(
-            &tx,
-            user,
-            station_id,
-            "activity",
-            filename,
-            content_type,
-            size,
-            sha256,
-            storage_key,
-        )
-        .await?;
+        let f = crate::lifecycle::station_file(&tx, user, station_id, "activity", file).await?;
         activity::Entity::update_many()
             .col_expr(activity::Column::FileId, Expr::value(f))
             .filter(activity::Column::Id.eq(a.id))
@@ -986,7 +955,7 @@ impl Store {
             &user.actor(),
             Change::new("activity.file", "activity", a.id)
                 .before(serde_json::json!({"file_id": a.file_id}))
-                .after(serde_json::json!({"file_id": f, "sha256": sha256})),
+                .after(serde_json::json!({"file_id": f, "file.sha256": file.sha256})),
         )
         .await?;
         tx.commit().await?;
@@ -994,17 +963,12 @@ impl Store {
     }
 
     /// Attaches the file of an annual plan or summary (第十条) by the host unit.
-    #[allow(clippy::too_many_arguments)]
     pub async fn attach_report_file(
         &self,
         user: &UserView,
         station_id: i64,
         report_id: i64,
-        filename: &str,
-        content_type: &str,
-        size: i64,
-        sha256: &str,
-        storage_key: &str,
+        file: &FileMeta<'_>,
     ) -> Result<i64, StoreError> {
         use crate::entity::station_report;
         let s = self.station_model(user, station_id).await?;
@@ -1017,18 +981,7 @@ impl Store {
             .await?
             .filter(|r| r.station_id == station_id)
             .ok_or_else(|| DomainError::NotFound("计划或总结".into()))?;
-        let f = crate::lifecycle::station_file(
-            &tx,
-            user,
-            station_id,
-            "report",
-            filename,
-            content_type,
-            size,
-            sha256,
-            storage_key,
-        )
-        .await?;
+        let f = crate::lifecycle::station_file(&tx, user, station_id, "report", file).await?;
         station_report::Entity::update_many()
             .col_expr(station_report::Column::FileId, Expr::value(f))
             .filter(station_report::Column::Id.eq(r.id))
@@ -1038,7 +991,7 @@ impl Store {
             &user.actor(),
             Change::new("station.report_file", "station_report", r.id)
                 .before(serde_json::json!({"file_id": r.file_id}))
-                .after(serde_json::json!({"file_id": f, "sha256": sha256})),
+                .after(serde_json::json!({"file_id": f, "file.sha256": file.sha256})),
         )
         .await?;
         tx.commit().await?;

@@ -41,6 +41,19 @@ pub struct StoredFile {
     pub key: String,
 }
 
+impl StoredFile {
+    /// What storage records of it.
+    pub fn meta(&self) -> stationhub_storage::files::FileMeta<'_> {
+        stationhub_storage::files::FileMeta {
+            name: &self.name,
+            content_type: self.mime,
+            size: self.size,
+            sha256: &self.sha256,
+            key: &self.key,
+        }
+    }
+}
+
 fn multipart_error(e: &MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         DomainError::FileTooLarge {

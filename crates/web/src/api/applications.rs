@@ -182,9 +182,7 @@ pub async fn store_material(
         .ok_or_else(|| DomainError::invalid("kind", "请选择材料类型"))
         .and_then(|k| MaterialKind::parse(k.trim()))?;
     file.store(app, "applications", |f| async move {
-        app.store
-            .attach_material(user, id, kind, &f.name, f.mime, f.size, &f.sha256, &f.key)
-            .await
+        app.store.attach_material(user, id, kind, &f.meta()).await
     })
     .await
 }

@@ -97,9 +97,7 @@ pub async fn store_letter(
         .file("请选择书面申请文件")?;
     file.store(app, "requests", |f| async move {
         app.store
-            .attach_request_letter(
-                user, station_id, request_id, &f.name, f.mime, f.size, &f.sha256, &f.key,
-            )
+            .attach_request_letter(user, station_id, request_id, &f.meta())
             .await
     })
     .await

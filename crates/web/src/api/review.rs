@@ -611,9 +611,7 @@ pub async fn store_seal(
     let owner_ref = &owner;
     let file_id = file
         .store(app, "seals", |f| async move {
-            app.store
-                .set_seal(user, owner_ref, &f.name, f.mime, f.size, &f.sha256, &f.key)
-                .await
+            app.store.set_seal(user, owner_ref, &f.meta()).await
         })
         .await?;
     Ok((owner, file_id))

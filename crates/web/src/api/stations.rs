@@ -357,9 +357,7 @@ pub async fn store_voucher(
         .file("请选择凭证文件")?;
     file.store(app, "vouchers", |f| async move {
         app.store
-            .attach_voucher(
-                user, station_id, expense_id, &f.name, f.mime, f.size, &f.sha256, &f.key,
-            )
+            .attach_voucher(user, station_id, expense_id, &f.meta())
             .await
     })
     .await
@@ -432,16 +430,12 @@ pub async fn store_station_file(
         match target {
             FileFor::Activity(aid) => {
                 app.store
-                    .attach_activity_file(
-                        user, station_id, aid, &f.name, f.mime, f.size, &f.sha256, &f.key,
-                    )
+                    .attach_activity_file(user, station_id, aid, &f.meta())
                     .await
             }
             FileFor::Report(rid) => {
                 app.store
-                    .attach_report_file(
-                        user, station_id, rid, &f.name, f.mime, f.size, &f.sha256, &f.key,
-                    )
+                    .attach_report_file(user, station_id, rid, &f.meta())
                     .await
             }
         }
