@@ -24,6 +24,7 @@ use crate::audit::Change;
 use crate::entity::{application, assessment, expert, file, station, station_request};
 use crate::files::FileMeta;
 use crate::review::{notify, role_users, unit_users};
+use crate::stations::{is_host, runs_station};
 use crate::{Store, StoreError, Tx};
 
 /// A change request with what a page or the API shows of it.
@@ -47,14 +48,6 @@ pub struct RequestView {
     pub state_label: String,
     pub decision_reason: String,
     pub decided_on: Option<NaiveDate>,
-}
-
-fn own_station(user: &UserView, s: &station::Model) -> bool {
-    match user.role {
-        Role::HostUnit => user.unit_id == Some(s.unit_id),
-        Role::Society => user.society_id == Some(s.society_id),
-        _ => false,
-    }
 }
 
 async fn station_status<C: sea_orm::ConnectionTrait>(
@@ -93,7 +86,7 @@ impl Store {
             &r,
             &RequestFacts {
                 role: user.role,
-                is_own_station: own_station(user, &s),
+                is_own_station: runs_station(user, &s),
                 status: StationStatus::parse(&s.status)?,
                 pending_request: pending > 0,
                 station_id,
@@ -151,7 +144,7 @@ impl Store {
         file: &FileMeta<'_>,
     ) -> Result<i64, StoreError> {
         let s = self.station_model(user, station_id).await?;
-        if !own_station(user, &s) {
+        if !runs_station(user, &s) {
             return Err(DomainError::Forbidden.into());
         }
         let tx = self.begin().await?;
@@ -411,7 +404,7 @@ impl Store {
             .await?
             .map(|a| a.id);
         Ok(RenewalFacts {
-            is_host: user.role == Role::HostUnit && user.unit_id == Some(s.unit_id),
+            is_host: is_host(user, s),
             status: StationStatus::parse(&s.status)?,
             term_end_grade,
             renewal_in_progress,

@@ -89,6 +89,16 @@ fn balance_of(entries: &[ledger_entry::Model]) -> Fen {
     t.balance()
 }
 
+/// The user is the station's host unit (建站单位).
+pub fn is_host(user: &UserView, s: &station::Model) -> bool {
+    user.role == Role::HostUnit && user.unit_id == Some(s.unit_id)
+}
+
+/// The user is the station's host unit or its society: who runs it (activities, requests).
+pub fn runs_station(user: &UserView, s: &station::Model) -> bool {
+    is_host(user, s) || (user.role == Role::Society && user.society_id == Some(s.society_id))
+}
+
 fn may_see(user: &UserView, s: &station::Model) -> bool {
     match user.role {
         Role::HostUnit => user.unit_id == Some(s.unit_id),
@@ -125,9 +135,7 @@ impl Store {
         today: NaiveDate,
     ) -> Result<i64, StoreError> {
         let s = self.station_model(user, station_id).await?;
-        let own = (user.role == Role::HostUnit && user.unit_id == Some(s.unit_id))
-            || (user.role == Role::Society && user.society_id == Some(s.society_id));
-        if !own {
+        if !runs_station(user, &s) {
             return Err(DomainError::Forbidden.into());
         }
         let status = StationStatus::parse(&s.status)?;
@@ -544,7 +552,7 @@ impl Store {
         policy: &Policy,
     ) -> Result<i64, StoreError> {
         let s = self.station_model(user, station_id).await?;
-        if !(user.role == Role::HostUnit && user.unit_id == Some(s.unit_id)) {
+        if !is_host(user, &s) {
             return Err(DomainError::Forbidden.into());
         }
         check_expense_category(category, policy)?;
@@ -585,7 +593,7 @@ impl Store {
         file: &FileMeta<'_>,
     ) -> Result<i64, StoreError> {
         let s = self.station_model(user, station_id).await?;
-        if !(user.role == Role::HostUnit && user.unit_id == Some(s.unit_id)) {
+        if !is_host(user, &s) {
             return Err(DomainError::Forbidden.into());
         }
         let tx = self.begin().await?;
@@ -848,7 +856,7 @@ impl Store {
         policy: &Policy,
     ) -> Result<i64, StoreError> {
         let s = self.station_model(user, station_id).await?;
-        if !(user.role == Role::HostUnit && user.unit_id == Some(s.unit_id)) {
+        if !is_host(user, &s) {
             return Err(DomainError::Forbidden.into());
         }
         stationhub_domain::station::check_report_window(kind, s.awarded_on, year, today, policy)?;
@@ -929,9 +937,7 @@ impl Store {
         file: &FileMeta<'_>,
     ) -> Result<i64, StoreError> {
         let s = self.station_model(user, station_id).await?;
-        let own = (user.role == Role::HostUnit && user.unit_id == Some(s.unit_id))
-            || (user.role == Role::Society && user.society_id == Some(s.society_id));
-        if !own {
+        if !runs_station(user, &s) {
             return Err(DomainError::Forbidden.into());
         }
         let tx = self.begin().await?;
@@ -972,7 +978,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         use crate::entity::station_report;
         let s = self.station_model(user, station_id).await?;
-        if !(user.role == Role::HostUnit && user.unit_id == Some(s.unit_id)) {
+        if !is_host(user, &s) {
             return Err(DomainError::Forbidden.into());
         }
         let tx = self.begin().await?;

@@ -105,9 +105,8 @@ pub async fn lifecycle(
     u: &PageUser,
     s: &station::Model,
 ) -> Result<Lifecycle, PageError> {
-    let is_host = u.user.role == Role::HostUnit && u.user.unit_id == Some(s.unit_id);
-    let is_own =
-        is_host || (u.user.role == Role::Society && u.user.society_id == Some(s.society_id));
+    let is_host = stationhub_storage::stations::is_host(&u.user, s);
+    let is_own = stationhub_storage::stations::runs_station(&u.user, s);
     let running = StationStatus::parse(&s.status).is_ok_and(|x| x.is_public());
     let renewal = match app.store.renewal_of_station(s.id).await? {
         Some(a) => Some(RenewalLink {

@@ -17,7 +17,7 @@ use stationhub_domain::station::{ActivityKind, Consequence, StationStatus};
 use stationhub_domain::{DomainError, ErrorKind};
 use stationhub_storage::StoreError;
 use stationhub_storage::entity::{activity, station};
-use stationhub_storage::stations::NewActivity;
+use stationhub_storage::stations::{NewActivity, is_host, runs_station};
 
 use super::{PageUser, Shell, render};
 use crate::AppState;
@@ -452,11 +452,6 @@ pub struct ReportRow {
     pub due: bool,
 }
 
-fn own_station(u: &PageUser, s: &station::Model) -> bool {
-    (u.user.role == Role::HostUnit && u.user.unit_id == Some(s.unit_id))
-        || (u.user.role == Role::Society && u.user.society_id == Some(s.society_id))
-}
-
 fn activity_detail(a: &activity::Model, experts: &[(String, String)]) -> String {
     match ActivityKind::parse(&a.kind) {
         Ok(ActivityKind::ExpertService) => {
@@ -577,7 +572,7 @@ pub async fn running(
             })
             .collect(),
         activities,
-        can_log: running && own_station(u, s),
+        can_log: running && runs_station(&u.user, s),
         kinds: ActivityKind::ALL
             .iter()
             .map(|k| (k.as_str(), k.label()))
@@ -587,7 +582,7 @@ pub async fn running(
         can_assess: u.user.role == Role::CityCast,
         ledger,
         balance: Fen(l.balance_fen).yuan(),
-        is_host: u.user.role == Role::HostUnit && u.user.unit_id == Some(s.unit_id),
+        is_host: is_host(&u.user, s),
         is_city: u.user.role == Role::CityCast,
         categories: app.policy.expenses.categories.clone(),
         today: today.to_string(),
@@ -684,7 +679,7 @@ async fn correct_view(
 ) -> Result<CorrectPage, PageError> {
     let a = app.store.activity_model(activity_id).await?;
     let s = app.store.station_model(&u.user, a.station_id).await?;
-    if !own_station(u, &s) {
+    if !runs_station(&u.user, &s) {
         return Err(DomainError::Forbidden.into());
     }
     let experts = app
