@@ -151,6 +151,11 @@ struct ServeArgs {
         default_value = "http://127.0.0.1:8080"
     )]
     public_url: String,
+    /// Seconds between looks for background work queued by other servers (work this server
+    /// queues, such as an export, starts at once).
+    #[arg(long, env = "STATIONHUB_JOBS_INTERVAL_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    jobs_interval_secs: u64,
 }
 
 #[derive(Subcommand)]
@@ -245,6 +250,7 @@ async fn serve(g: &Global, store: Store, policy: Policy, args: &ServeArgs) -> Re
     let config = Config {
         signin_per_minute: args.signin_per_minute,
         secure_cookies: args.secure_cookies,
+        jobs_interval: std::time::Duration::from_secs(args.jobs_interval_secs),
     };
     let mailer = match args.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) {
         Some(url) => Some(
@@ -269,20 +275,14 @@ async fn serve(g: &Global, store: Store, policy: Policy, args: &ServeArgs) -> Re
         tracing::info!(smtp = %redact(args.smtp_url.as_deref().unwrap_or_default()), from = %args.mail_from, "mail notifications on");
         tokio::spawn(stationhub_web::mailer::run(store.clone(), m, stop))
     });
-    // Background jobs (term expiry, quarterly warnings, notice ends): every server runs the
-    // loop, the database gives each job to one of them.
+    // Background jobs (term expiry, quarterly warnings, notice ends, exports): every server
+    // runs the loop, the database gives each job to one of them.
+    let state = AppState::new(store, files, policy, clock, config);
     let jobs_task = tokio::spawn(stationhub_web::jobs::run(
-        store.clone(),
-        clock,
-        policy.clone(),
+        state.clone(),
         stop_tx.subscribe(),
     ));
-    let served = stationhub_web::serve(
-        listener,
-        AppState::new(store, files, policy, clock, config),
-        shutdown_signal(),
-    )
-    .await;
+    let served = stationhub_web::serve(listener, state, shutdown_signal()).await;
     let _ = stop_tx.send(true);
     // A job under way finishes (or its lease runs out and another server takes it again).
     if tokio::time::timeout(std::time::Duration::from_secs(30), jobs_task)

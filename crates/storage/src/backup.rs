@@ -116,6 +116,7 @@ tables!(
     station_report,
     station_request,
     job,
+    export,
 );
 
 /// A backup or restore that failed: the database or file store, or the archive.
@@ -785,7 +786,8 @@ mod tests {
             ledger_entry,
             station_report,
             station_request,
-            job
+            job,
+            export
         );
         panic!("no entity for {table}");
     }

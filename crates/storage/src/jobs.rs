@@ -8,7 +8,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::Serialize;
 use stationhub_domain::DomainError;
@@ -53,31 +54,7 @@ impl Store {
         payload: serde_json::Value,
         run_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let now = Utc::now();
-        let res = job::Entity::insert(job::ActiveModel {
-            kind: Set(kind.into()),
-            unique_key: Set(unique_key.into()),
-            payload: Set(payload.to_string()),
-            state: Set(QUEUED.into()),
-            attempts: Set(0),
-            max_attempts: Set(MAX_ATTEMPTS),
-            run_at: Set(run_at),
-            locked_until: Set(None),
-            locked_by: Set(String::new()),
-            last_error: Set(String::new()),
-            created_at: Set(now),
-            updated_at: Set(now),
-            finished_at: Set(None),
-            ..Default::default()
-        })
-        .on_conflict(
-            OnConflict::column(job::Column::UniqueKey)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(self.db())
-        .await?;
-        Ok(res > 0)
+        schedule(self.db(), kind, unique_key, payload, run_at).await
     }
 
     /// Claims the next job that is due (or whose runner's lease ran out) for `worker`; `None`
@@ -350,4 +327,40 @@ mod tests {
         assert_eq!(backoff(12), Duration::seconds(3600));
         assert_eq!(backoff(0), Duration::seconds(30));
     }
+}
+
+/// [`Store::schedule_job`] on any connection, e.g. inside the transaction that records what
+/// the job is for, so that both are kept or neither.
+pub(crate) async fn schedule(
+    conn: &impl ConnectionTrait,
+    kind: &str,
+    unique_key: &str,
+    payload: serde_json::Value,
+    run_at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let now = Utc::now();
+    let res = job::Entity::insert(job::ActiveModel {
+        kind: Set(kind.into()),
+        unique_key: Set(unique_key.into()),
+        payload: Set(payload.to_string()),
+        state: Set(QUEUED.into()),
+        attempts: Set(0),
+        max_attempts: Set(MAX_ATTEMPTS),
+        run_at: Set(run_at),
+        locked_until: Set(None),
+        locked_by: Set(String::new()),
+        last_error: Set(String::new()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        finished_at: Set(None),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(job::Column::UniqueKey)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    Ok(res > 0)
 }

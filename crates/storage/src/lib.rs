@@ -11,6 +11,7 @@ pub mod backup;
 pub mod dashboard;
 pub mod documents;
 pub mod entity;
+pub mod exports;
 pub mod files;
 pub mod funds;
 pub mod import;

@@ -95,6 +95,15 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// What a person reads of the error (a background job keeps it for them).
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Domain(d) => d.to_string(),
+            ApiError::Request { message, .. } => message.clone(),
+            ApiError::Internal(cause) => cause.clone(),
+        }
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         ApiError::Request {
             status: StatusCode::BAD_REQUEST,

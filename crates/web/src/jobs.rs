@@ -1,5 +1,5 @@
 //! The background jobs every server runs (`serve` starts [`run`]): term expiry, quarterly
-//! indicator warnings and the end of public notices. The queue is the database's
+//! indicator warnings, the end of public notices and the exports people ask for. The queue is the database's
 //! (`stationhub_storage::jobs`): each day's jobs are scheduled once whichever server comes
 //! first, each job is run by one server, a failed one is retried with back-off and, after its
 //! last attempt, left `failed` on the admin's jobs page.
@@ -9,13 +9,18 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::json;
 use stationhub_domain::clock::Clock;
-use stationhub_domain::policy::Policy;
 use stationhub_domain::station::{quarter_of, term_year, term_year_of};
 use stationhub_storage::entity::job;
+use stationhub_storage::exports::EXPORT_JOB;
+use stationhub_storage::files::FileMeta;
 use stationhub_storage::{Store, StoreError};
 use tokio::sync::watch;
 
-/// How often a server looks for work.
+use crate::AppState;
+use crate::api::exports::{ListKind, export_list};
+use crate::error::ApiError;
+
+/// How often a server looks for work (by default; `serve --jobs-interval-secs`).
 pub const INTERVAL: Duration = Duration::from_secs(30);
 
 pub const EXPIRE_STATIONS: &str = "expire_stations";
@@ -48,12 +53,8 @@ pub async fn schedule_daily(store: &Store, clock: &Clock) -> Result<(), StoreErr
 }
 
 /// Runs one job; an error is the job's failure (retried with back-off).
-async fn execute(
-    store: &Store,
-    clock: &Clock,
-    policy: &Policy,
-    j: &job::Model,
-) -> Result<String, String> {
+async fn execute(app: &AppState, j: &job::Model) -> Result<String, String> {
+    let (store, clock, policy) = (&app.store, &app.clock, &app.policy);
     let payload: serde_json::Value = serde_json::from_str(&j.payload).unwrap_or_default();
     let today = clock.today();
     let db = |e: StoreError| e.to_string();
@@ -124,18 +125,76 @@ async fn execute(
             store.notify_notice_ended(id).await.map_err(db)?;
             Ok("notified".into())
         }
+        EXPORT_JOB => {
+            let id = payload["export_id"].as_i64().ok_or("no export_id")?;
+            export(app, id).await
+        }
         other => Err(format!("unknown job kind {other}")),
     }
 }
 
+/// Writes export `id` into the file store. A refusal (the person may no longer see the list)
+/// fails the export for good, with its reason; anything else is the job's failure and is
+/// tried again.
+async fn export(app: &AppState, id: i64) -> Result<String, String> {
+    let db = |e: StoreError| e.to_string();
+    let Some(e) = app.store.export_for_job(id).await.map_err(db)? else {
+        return Ok(format!("export {id} is gone"));
+    };
+    if e.state == stationhub_storage::jobs::DONE {
+        return Ok(format!("export {id} was done already"));
+    }
+    app.store.start_export(id).await.map_err(db)?;
+    let user = app.store.user(e.user_id).await.map_err(db)?;
+    if user.disabled {
+        app.store
+            .fail_export(id, "账号已停用，导出未完成")
+            .await
+            .map_err(db)?;
+        return Ok(format!("export {id}: account disabled"));
+    }
+    let written = match ListKind::parse(&e.list) {
+        Ok(kind) => export_list(app, &user, kind, &e.query).await,
+        Err(refused) => Err(refused),
+    };
+    let download = match written {
+        Ok(d) => d,
+        Err(ApiError::Internal(cause)) => return Err(cause),
+        Err(refused) => {
+            let reason = refused.message();
+            app.store.fail_export(id, &reason).await.map_err(db)?;
+            return Ok(format!("export {id} refused: {reason}"));
+        }
+    };
+    let (bytes, name) = tokio::task::spawn_blocking(move || download.into_bytes())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.message())?;
+    let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let size = bytes.len() as i64;
+    let key = stationhub_storage::files::new_key("exports");
+    app.files.put(&key, bytes.into()).await.map_err(db)?;
+    app.store
+        .finish_export(
+            id,
+            user.id,
+            &FileMeta {
+                name: &name,
+                content_type: stationhub_documents::xlsx::CONTENT_TYPE,
+                size,
+                sha256: &sha256,
+                key: &key,
+            },
+        )
+        .await
+        .map_err(db)?;
+    Ok(format!("export {id}: {size} bytes"))
+}
+
 /// Schedules the day's jobs and runs every job that is due; how many ran.
-pub async fn tick(
-    store: &Store,
-    clock: &Clock,
-    policy: &Policy,
-    worker: &str,
-) -> Result<usize, StoreError> {
-    schedule_daily(store, clock).await?;
+pub async fn tick(app: &AppState, worker: &str) -> Result<usize, StoreError> {
+    let store = &app.store;
+    schedule_daily(store, &app.clock).await?;
     let mut ran = 0;
     // A bound, so that one tick cannot run forever on a flood of jobs.
     while ran < 1000 {
@@ -143,7 +202,7 @@ pub async fn tick(
             break;
         };
         ran += 1;
-        match execute(store, clock, policy, &j).await {
+        match execute(app, &j).await {
             Ok(what) => {
                 tracing::info!(job = j.id, kind = %j.kind, %what, "job done");
                 store.finish_job(j.id, worker).await?;
@@ -151,18 +210,29 @@ pub async fn tick(
             Err(e) => {
                 tracing::warn!(job = j.id, kind = %j.kind, attempt = j.attempts, error = %e, "job failed");
                 store.fail_job(j.id, worker, &e).await?;
+                if j.kind == EXPORT_JOB && j.attempts >= j.max_attempts {
+                    // The last attempt: the person sees the export failed, not forever running.
+                    if let Some(id) = serde_json::from_str::<serde_json::Value>(&j.payload)
+                        .ok()
+                        .and_then(|p| p["export_id"].as_i64())
+                    {
+                        store.fail_export(id, "导出多次失败，请稍后重试").await?;
+                    }
+                }
             }
         }
     }
     Ok(ran)
 }
 
-/// The loop `serve` runs beside the HTTP server until `stop`.
-pub async fn run(store: Store, clock: Clock, policy: Policy, mut stop: watch::Receiver<bool>) {
+/// The loop `serve` runs beside the HTTP server until `stop`: a look for work every
+/// `config.jobs_interval`, and at once when this server has queued some.
+pub async fn run(app: AppState, mut stop: watch::Receiver<bool>) {
     let worker = worker_name();
-    tracing::info!(%worker, interval_secs = INTERVAL.as_secs(), "jobs started");
+    let interval = app.config.jobs_interval;
+    tracing::info!(%worker, interval_ms = interval.as_millis() as u64, "jobs started");
     loop {
-        if let Err(e) = tick(&store, &clock, &policy, &worker).await {
+        if let Err(e) = tick(&app, &worker).await {
             tracing::error!(error = %e, "jobs: database error");
         }
         if *stop.borrow() {
@@ -174,7 +244,8 @@ pub async fn run(store: Store, clock: Clock, policy: Policy, mut stop: watch::Re
                     break;
                 }
             }
-            _ = tokio::time::sleep(INTERVAL) => {}
+            _ = tokio::time::sleep(interval) => {}
+            _ = app.jobs_wake.notified() => {}
         }
     }
     tracing::info!("jobs stopped");

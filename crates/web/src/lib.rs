@@ -33,6 +33,8 @@ pub struct Config {
     pub signin_per_minute: u32,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// How often the job loop looks for work queued by other servers.
+    pub jobs_interval: std::time::Duration,
 }
 
 impl Default for Config {
@@ -40,6 +42,7 @@ impl Default for Config {
         Config {
             signin_per_minute: 60,
             secure_cookies: false,
+            jobs_interval: jobs::INTERVAL,
         }
     }
 }
@@ -51,6 +54,9 @@ pub struct Inner {
     pub policy: Policy,
     pub clock: Clock,
     pub config: Config,
+    /// Wakes this server's job loop when a request has queued work (other servers find it on
+    /// their next look); only a hint, the queue itself is in the database.
+    pub jobs_wake: tokio::sync::Notify,
 }
 
 /// Everything a handler needs; cheap to clone. Nothing that matters lives here but settings:
@@ -79,6 +85,7 @@ impl AppState {
             policy,
             clock,
             config,
+            jobs_wake: tokio::sync::Notify::new(),
         }))
     }
 }

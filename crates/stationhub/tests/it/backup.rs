@@ -71,6 +71,7 @@ async fn rows_of(store: &Store) -> Vec<(&'static str, Vec<String>)> {
         station_report,
         station_request,
         job,
+        export,
     )
 }
 

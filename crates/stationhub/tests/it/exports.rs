@@ -1008,3 +1008,171 @@ async fn the_openapi_document_lists_the_exports() {
         assert!(doc["paths"][path]["get"].is_object(), "{path}");
     }
 }
+
+/// A long list exported in the background: asked for (checked at once), made by the job loop,
+/// listed on "我的导出" and downloaded by the person who asked, with the same rows as the
+/// direct export; nobody else sees it.
+#[tokio::test]
+async fn a_list_exported_in_the_background_has_the_rows_of_the_direct_export() {
+    let s = scenario().await;
+    let app = &s.app;
+    for i in 0..12 {
+        let mut body = s.body();
+        body["station_name"] = json!(format!("后台导出服务站{i:02}"));
+        if i % 3 == 0 {
+            body["level"] = json!("municipal");
+        }
+        s.draft_with(body).await;
+    }
+    let filter = "level=municipal";
+    let (st, e) = app
+        .post(
+            "/api/v1/exports",
+            &s.host,
+            json!({"list": "applications", "query": filter}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{e}");
+    assert_eq!(e["state"], "queued");
+    assert_eq!(e["list_label"], "申报书列表");
+    let id = e["id"].as_i64().unwrap();
+
+    // Refused at once, and nothing queued: an unknown list, a bad filter, a list the role may
+    // not export.
+    for (body, status) in [
+        (json!({"list": "passwords"}), StatusCode::BAD_REQUEST),
+        (
+            json!({"list": "applications", "query": "round=abc"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (json!({"list": "indicators"}), StatusCode::FORBIDDEN),
+        (json!({"list": "audit"}), StatusCode::FORBIDDEN),
+    ] {
+        let (st, b) = app.post("/api/v1/exports", &s.host, body.clone()).await;
+        assert_eq!(st, status, "{body}: {b}");
+        assert!(b["error"]["message"].as_str().is_some(), "{b}");
+    }
+    let (_, mine) = app.get("/api/v1/exports", &s.host).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1, "{mine}");
+
+    // Not made yet: the file is not there.
+    let (st, b) = app
+        .get(&format!("/api/v1/exports/{id}/file"), &s.host)
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{b}");
+
+    // A server's job loop makes it.
+    stationhub_web::jobs::tick(&app.state(), "server-a")
+        .await
+        .unwrap();
+    let (_, e) = app.get(&format!("/api/v1/exports/{id}"), &s.host).await;
+    assert_eq!(e["state"], "done", "{e}");
+    assert_eq!(e["download"], format!("/api/v1/exports/{id}/file"));
+    let later = download(
+        &app.client,
+        app,
+        &format!("/api/v1/exports/{id}/file"),
+        Some(&s.host),
+        XLSX,
+        "申报书列表",
+    )
+    .await;
+    let now = download(
+        &app.client,
+        app,
+        &format!("/api/v1/applications.xlsx?{filter}"),
+        Some(&s.host),
+        XLSX,
+        "申报书列表",
+    )
+    .await;
+    let (a, b) = (rows(&later, None), rows(&now, None));
+    assert_eq!(a.len(), 1 + 4, "a header and the 4 municipal drafts");
+    assert_eq!(a, b, "the same rows as the direct export");
+
+    // Another person: not found, for the record and the file.
+    app.user("other-host", Role::HostUnit, Link::None).await;
+    let other = app.token("other-host", PASSWORD).await;
+    let (st, _) = app.get(&format!("/api/v1/exports/{id}"), &other).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = app.get(&format!("/api/v1/exports/{id}/file"), &other).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (_, theirs) = app.get("/api/v1/exports", &other).await;
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
+
+    // The request is in the audit trail.
+    let entries = app
+        .store
+        .audit_list(&Default::default(), 1, 100)
+        .await
+        .unwrap();
+    assert!(
+        entries
+            .items
+            .iter()
+            .any(|e| e.action == "export.request"
+                && e.entity_id.as_deref() == Some(&*id.to_string())),
+        "export.request audited"
+    );
+
+    // The pages: the list's "后台导出" form queues one, "我的导出" lists both, refreshes
+    // itself while one is pending, and downloads the finished one.
+    let browser = app.browser();
+    sign_in_page(app, &browser, "host", PASSWORD).await;
+    let list = browser
+        .get(app.url("/applications?level=municipal"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains("后台导出"),
+        "the list offers a background export"
+    );
+    let csrf = crate::helpers::csrf_of(&list);
+    let res = browser
+        .post(app.url("/exports"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("list", "applications"),
+            ("query", "level=municipal"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/exports");
+    let page = browser
+        .get(app.url("/exports"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("我的导出"));
+    assert!(
+        page.contains("http-equiv=\"refresh\""),
+        "pending: refreshes"
+    );
+    assert!(page.contains(&format!("/exports/{id}/file")), "{page}");
+    assert!(page.contains("排队中"));
+    stationhub_web::jobs::tick(&app.state(), "server-b")
+        .await
+        .unwrap();
+    let page = browser
+        .get(app.url("/exports"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("http-equiv=\"refresh\""), "all done: still");
+    assert!(!page.contains("排队中"));
+    let (st, _, body) = fetch(&browser, app, &format!("/exports/{id}/file"), None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(rows(&body, None), b);
+}

@@ -124,6 +124,18 @@ impl TestApp {
         self.clock = clock;
     }
 
+    /// What a server of this app runs with (its store, files, clock): to run the job loop's
+    /// [`stationhub_web::jobs::tick`] as a server would.
+    pub fn state(&self) -> AppState {
+        AppState::new(
+            self.store.clone(),
+            FileStore::local(&self.files_dir()).unwrap(),
+            Policy::default(),
+            self.clock,
+            Config::default(),
+        )
+    }
+
     /// The local folder of uploaded files (`--data-dir`) of this app's servers.
     pub fn data_dir(&self) -> std::path::PathBuf {
         self._dir.path().join("files")
@@ -392,6 +404,32 @@ impl TestApp {
 pub struct ServerProcess {
     child: std::process::Child,
     pub base: String,
+}
+
+impl ServerProcess {
+    /// Sends SIGTERM, as systemd does to stop the service.
+    pub fn terminate(&self) {
+        let st = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success(), "kill -TERM");
+    }
+
+    /// Waits (at most `limit`) for the process to end; its exit status.
+    pub fn wait_exit(&mut self, limit: std::time::Duration) -> std::process::ExitStatus {
+        let until = std::time::Instant::now() + limit;
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                return st;
+            }
+            assert!(
+                std::time::Instant::now() < until,
+                "the server did not stop within {limit:?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
 }
 
 impl Drop for ServerProcess {

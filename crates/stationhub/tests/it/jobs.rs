@@ -9,7 +9,6 @@ use reqwest::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use stationhub_domain::policy::Policy;
 use stationhub_storage::entity::job;
 use stationhub_web::jobs::tick;
 
@@ -57,10 +56,9 @@ async fn daily_jobs_warn_once_per_quarter_and_expire_terms() {
     // Term year 1 starts 2026-03-18; its first quarter closes 2027-06-17 … two weeks before
     // the close of the first quarter, with no expert days logged.
     let (mut s, _r, station) = awarded("provincial", "2026-06-10").await;
-    let policy = Policy::default();
     let store = open(&s.app.db_url).await;
     for worker in ["server-a", "server-b", "server-a"] {
-        tick(&store, &s.app.clock, &policy, worker).await.unwrap();
+        tick(&s.app.state(), worker).await.unwrap();
     }
     let (_, inbox) = s.app.get("/api/v1/me/inbox", &s.host).await;
     let warnings: Vec<&Value> = inbox["items"]
@@ -82,7 +80,7 @@ async fn daily_jobs_warn_once_per_quarter_and_expire_terms() {
     // Past the term's end: expired by the job, once.
     s.app.travel_to("2028-03-20").await;
     for worker in ["server-a", "server-b"] {
-        tick(&store, &s.app.clock, &policy, worker).await.unwrap();
+        tick(&s.app.state(), worker).await.unwrap();
     }
     let (_, one) = s
         .app
@@ -104,12 +102,11 @@ async fn daily_jobs_warn_once_per_quarter_and_expire_terms() {
 async fn a_failing_job_is_retried_with_backoff_then_shown_to_the_admin() {
     let app = TestApp::spawn().await;
     let store = open(&app.db_url).await;
-    let policy = Policy::default();
     store
         .schedule_job("no_such_kind", "bad:1", json!({}), Utc::now())
         .await
         .unwrap();
-    tick(&store, &app.clock, &policy, "server-a").await.unwrap();
+    tick(&app.state(), "server-a").await.unwrap();
     let j = job::Entity::find()
         .filter(job::Column::UniqueKey.eq("bad:1"))
         .one(store.db())
@@ -128,7 +125,7 @@ async fn a_failing_job_is_retried_with_backoff_then_shown_to_the_admin() {
         "back-off"
     );
     // Not yet due: another run leaves it alone.
-    tick(&store, &app.clock, &policy, "server-b").await.unwrap();
+    tick(&app.state(), "server-b").await.unwrap();
     let again = job::Entity::find_by_id(j.id)
         .one(store.db())
         .await
@@ -143,7 +140,7 @@ async fn a_failing_job_is_retried_with_backoff_then_shown_to_the_admin() {
         .exec(store.db())
         .await
         .unwrap();
-    tick(&store, &app.clock, &policy, "server-a").await.unwrap();
+    tick(&app.state(), "server-a").await.unwrap();
     let admin = app.admin().await;
     let (st, list) = app.get("/api/v1/jobs?state=failed", &admin).await;
     assert_eq!(st, StatusCode::OK, "{list}");

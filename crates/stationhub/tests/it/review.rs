@@ -299,7 +299,7 @@ async fn two_officers_at_once_take_one_step() {
 }
 
 /// Seven municipal applications from seven units with seven societies, all at approval.
-async fn seven_at_approval() -> (Scenario, Reviewers, Vec<i64>) {
+pub async fn seven_at_approval() -> (Scenario, Reviewers, Vec<i64>) {
     let mut s = scenario().await;
     let r = reviewers(&s.app).await;
     let mut ids = Vec::new();

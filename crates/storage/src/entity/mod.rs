@@ -13,6 +13,7 @@ pub mod calendar_year;
 pub mod county;
 pub mod doc_sequence;
 pub mod expert;
+pub mod export;
 pub mod file;
 pub mod job;
 pub mod ledger_entry;

@@ -13,6 +13,7 @@ mod m20261125_000007_reports;
 mod m20261125_000008_lifecycle;
 mod m20261125_000009_import;
 mod m20261125_000010_jobs;
+mod m20261125_000011_exports;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_lifecycle::Migration),
             Box::new(m20261125_000009_import::Migration),
             Box::new(m20261125_000010_jobs::Migration),
+            Box::new(m20261125_000011_exports::Migration),
         ]
     }
 }

@@ -362,6 +362,164 @@ pub async fn files_zip(
 }
 
 // ---------------------------------------------------------------------------------------------
+// The same lists, exported in the background (`api::export_jobs`)
+// ---------------------------------------------------------------------------------------------
+
+/// The lists that may also be exported in the background: the long ones.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ListKind {
+    Applications,
+    Stations,
+    Indicators,
+    Assessments,
+    Funds,
+    Audit,
+}
+
+impl ListKind {
+    pub const ALL: [ListKind; 6] = [
+        ListKind::Applications,
+        ListKind::Stations,
+        ListKind::Indicators,
+        ListKind::Assessments,
+        ListKind::Funds,
+        ListKind::Audit,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListKind::Applications => "applications",
+            ListKind::Stations => "stations",
+            ListKind::Indicators => "indicators",
+            ListKind::Assessments => "assessments",
+            ListKind::Funds => "funds",
+            ListKind::Audit => "audit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<ListKind, ApiError> {
+        ListKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| ApiError::bad_request(format!("没有可导出的列表“{s}”")))
+    }
+
+    /// What people call the list.
+    pub fn label(self) -> &'static str {
+        match self {
+            ListKind::Applications => "申报书列表",
+            ListKind::Stations => "学会服务站名单",
+            ListKind::Indicators => "考核指标总览",
+            ListKind::Assessments => "年度考核",
+            ListKind::Funds => "经费总览",
+            ListKind::Audit => "审计日志",
+        }
+    }
+}
+
+/// The list `kind` with its filters (`raw`, the list's query string) as the user may see it:
+/// what a background export writes.
+pub async fn export_list(
+    app: &AppState,
+    user: &UserView,
+    kind: ListKind,
+    raw: &str,
+) -> Result<Download, ApiError> {
+    let raw = Some(raw);
+    match kind {
+        ListKind::Applications => {
+            let q: ListQuery = filters(raw)?;
+            applications_xlsx(app, user, &q.filter()?).await
+        }
+        ListKind::Stations => {
+            let q: StationQuery = filters(raw)?;
+            stations_xlsx(app, &q.filter(user.role.sees_whole_city())?).await
+        }
+        ListKind::Indicators => indicators_xlsx(app, user).await,
+        ListKind::Assessments => {
+            let q: AssessmentQuery = filters(raw)?;
+            assessments_xlsx(app, user, &q.filter()?).await
+        }
+        ListKind::Funds => {
+            let q: OverviewQuery = filters(raw)?;
+            funds_xlsx(app, user, q.year).await
+        }
+        ListKind::Audit => {
+            let q: AuditQuery = filters(raw)?;
+            audit_xlsx(app, user, &q.into()).await
+        }
+    }
+}
+
+/// What can be known before an export is queued: its filters are valid and the user's role
+/// may export the list at all (the job checks again when it runs).
+pub fn check_export(user: &UserView, kind: ListKind, raw: &str) -> Result<(), ApiError> {
+    let raw = Some(raw);
+    match kind {
+        ListKind::Applications => {
+            filters::<ListQuery>(raw)?.filter()?;
+        }
+        ListKind::Stations => {
+            filters::<StationQuery>(raw)?.filter(user.role.sees_whole_city())?;
+        }
+        ListKind::Indicators => require(
+            user,
+            &[Role::CityCast, Role::TalentOffice, Role::Supervisor],
+        )?,
+        ListKind::Assessments => {
+            filters::<AssessmentQuery>(raw)?.filter()?;
+        }
+        ListKind::Funds => {
+            filters::<OverviewQuery>(raw)?;
+            require(
+                user,
+                &[
+                    Role::CityCast,
+                    Role::TalentOffice,
+                    Role::Supervisor,
+                    Role::CountyCast,
+                    Role::CountyTalent,
+                ],
+            )?;
+        }
+        ListKind::Audit => {
+            filters::<AuditQuery>(raw)?;
+            if !user.role.may_read_audit_log() {
+                return Err(DomainError::Forbidden.into());
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Download {
+    /// The finished file's bytes and its name (a background export keeps them in the file
+    /// store).
+    pub fn into_bytes(mut self) -> Result<(Vec<u8>, String), ApiError> {
+        use std::io::Read;
+        let mut bytes = Vec::with_capacity(self.len as usize);
+        self.file.read_to_end(&mut bytes).map_err(internal)?;
+        Ok((bytes, self.name))
+    }
+}
+
+/// A stored file as an attachment named `name` (and `ascii` for old clients).
+pub fn attachment(bytes: bytes::Bytes, content_type: &str, name: &str, ascii: &str) -> Response {
+    (
+        [
+            (CONTENT_TYPE, content_type.to_string()),
+            (CONTENT_LENGTH, bytes.len().to_string()),
+            (CONTENT_DISPOSITION, disposition(name, ascii)),
+        ],
+        Body::from(bytes),
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
 // The API handlers
 // ---------------------------------------------------------------------------------------------
 

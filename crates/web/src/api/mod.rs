@@ -6,6 +6,7 @@ pub mod applications;
 pub mod audit;
 pub mod dashboard;
 pub mod documents;
+pub mod export_jobs;
 pub mod exports;
 pub mod import;
 pub mod jobs;
@@ -111,6 +112,7 @@ use crate::error::{ApiError, ErrorBody, ErrorDetail};
         lifecycle::start_renewal,
         lifecycle::fund_overview,
         stations::list_assessments, exports::applications, exports::stations, exports::indicators, exports::assessments, exports::ledger, exports::funds, exports::audit, exports::files,
+        export_jobs::request, export_jobs::list, export_jobs::one, export_jobs::file,
         documents::form_pdf, documents::form_docx, documents::notice_pdf, documents::award_notice_pdf, documents::assessment_sheet_pdf, documents::ledger_pdf,
         dashboard::dashboard,
         jobs::list,
@@ -276,6 +278,7 @@ pub fn router() -> Router<AppState> {
         .route("/funds", get(lifecycle::fund_overview))
         .route("/assessments", get(stations::list_assessments))
         .merge(exports::routes())
+        .merge(export_jobs::routes())
         .merge(documents::routes())
         .route("/dashboard", get(dashboard::dashboard))
         .route("/jobs", get(jobs::list))

@@ -127,7 +127,10 @@ impl Shell {
                 role_label: u.role.label(),
                 organisation: u.organisation.clone(),
                 must_change_password: u.must_change_password,
-                nav: nav(u.role),
+                nav: nav(u.role)
+                    .into_iter()
+                    .chain([("/exports", "我的导出")])
+                    .collect(),
             }),
             csrf: csrf.to_string(),
         }
