@@ -252,40 +252,94 @@ impl Store {
         today: NaiveDate,
         policy: &Policy,
     ) -> Result<IndicatorReport, StoreError> {
-        let years = policy.application.term_years;
-        let year = year
-            .or_else(|| term_year_of(s.awarded_on, years, today))
-            .unwrap_or(if today < s.awarded_on { 1 } else { years });
-        if !(1..=years).contains(&year) {
-            return Err(DomainError::invalid("year", format!("年度须为 1 至 {years}")).into());
-        }
-        let (start, end) = term_year(s.awarded_on, year);
-        let acts: Vec<Activity> = self
-            .activities(s.id)
-            .await?
-            .into_iter()
-            .filter_map(|a| {
-                Some(Activity {
-                    kind: ActivityKind::parse(&a.kind).ok()?,
-                    date: a.on_date,
-                    days: a.days.max(0) as u32,
-                    attendance: a.attendance.max(0) as u32,
-                    percent: a.percent.max(0) as u32,
-                })
-            })
-            .collect();
-        let items = indicators(year, start, &acts, &policy.assessment);
-        let warning = (start <= today && today <= end)
-            .then(|| quarter_warning(start, today, &items, &policy.assessment))
-            .flatten();
-        Ok(IndicatorReport {
+        let (year, start, end) = report_year(s, year, today, policy)?;
+        let mut acts = self.activities_within(&[(s.id, start, end)]).await?;
+        Ok(report(
             year,
-            year_starts_on: start,
-            year_ends_on: end,
-            all_met: items.iter().all(|i| i.met),
-            items,
-            warning,
-        })
+            start,
+            end,
+            &acts.remove(&s.id).unwrap_or_default(),
+            today,
+            policy,
+        ))
+    }
+
+    /// The current term year's indicators of many stations, with one query for all of their
+    /// activities (the all-stations table and its export).
+    pub async fn indicator_reports(
+        &self,
+        stations: Vec<station::Model>,
+        today: NaiveDate,
+        policy: &Policy,
+    ) -> Result<Vec<(station::Model, IndicatorReport)>, StoreError> {
+        let mut windows = Vec::with_capacity(stations.len());
+        for s in &stations {
+            let (year, start, end) = report_year(s, None, today, policy)?;
+            windows.push((year, start, end));
+        }
+        let keys: Vec<(i64, NaiveDate, NaiveDate)> = stations
+            .iter()
+            .zip(&windows)
+            .map(|(s, (_, start, end))| (s.id, *start, *end))
+            .collect();
+        let mut acts = self.activities_within(&keys).await?;
+        Ok(stations
+            .into_iter()
+            .zip(windows)
+            .map(|(s, (year, start, end))| {
+                let a = acts.remove(&s.id).unwrap_or_default();
+                let r = report(year, start, end, &a, today, policy);
+                (s, r)
+            })
+            .collect())
+    }
+
+    /// The current activities of each station between its two dates (inclusive), by station:
+    /// only the columns the indicators read, in queries of [`WINDOWS_PER_QUERY`] stations.
+    async fn activities_within(
+        &self,
+        windows: &[(i64, NaiveDate, NaiveDate)],
+    ) -> Result<std::collections::HashMap<i64, Vec<Activity>>, StoreError> {
+        use sea_orm::{Condition, QuerySelect};
+        let mut out: std::collections::HashMap<i64, Vec<Activity>> = Default::default();
+        for chunk in windows.chunks(WINDOWS_PER_QUERY) {
+            let mut any = Condition::any();
+            for (id, start, end) in chunk {
+                any = any.add(
+                    Condition::all()
+                        .add(activity::Column::StationId.eq(*id))
+                        .add(activity::Column::OnDate.between(*start, *end)),
+                );
+            }
+            let rows: Vec<(i64, String, NaiveDate, i32, i32, i32)> = activity::Entity::find()
+                .select_only()
+                .columns([
+                    activity::Column::StationId,
+                    activity::Column::Kind,
+                    activity::Column::OnDate,
+                    activity::Column::Days,
+                    activity::Column::Attendance,
+                    activity::Column::Percent,
+                ])
+                .filter(activity::Column::SupersededBy.is_null())
+                .filter(any)
+                .into_tuple()
+                .all(self.db())
+                .await?;
+            for (station_id, kind, date, days, attendance, percent) in rows {
+                let Ok(kind) = ActivityKind::parse(&kind) else {
+                    continue;
+                };
+                out.entry(station_id).or_default().push(Activity {
+                    kind,
+                    date,
+                    days: days.max(0) as u32,
+                    attendance: attendance.max(0) as u32,
+                    percent: percent.max(0) as u32,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// City CAST records the assessment of a station-year (第十二条) and its consequence: a
@@ -690,12 +744,7 @@ impl Store {
             .order_by_asc(station::Column::Id)
             .all(self.db())
             .await?;
-        let mut out = Vec::new();
-        for s in stations {
-            let r = self.indicator_report(&s, None, today, policy).await?;
-            out.push((s, r));
-        }
-        Ok(out)
+        self.indicator_reports(stations, today, policy).await
     }
 }
 
@@ -1182,16 +1231,57 @@ impl Store {
             .limit(per_page)
             .all(self.db())
             .await?;
-        let mut items = Vec::with_capacity(stations.len());
-        for s in stations {
-            let r = self.indicator_report(&s, None, today, policy).await?;
-            items.push((s, r));
-        }
         Ok(crate::Page {
-            items,
+            items: self.indicator_reports(stations, today, policy).await?,
             total,
             page,
             per_page,
         })
+    }
+}
+
+/// Stations whose activities one query reads (each adds three bound values).
+const WINDOWS_PER_QUERY: usize = 500;
+
+/// The term year to report (default: the year holding today; before the award the first, after
+/// the term the last) and its first and last day.
+fn report_year(
+    s: &station::Model,
+    year: Option<u32>,
+    today: NaiveDate,
+    policy: &Policy,
+) -> Result<(u32, NaiveDate, NaiveDate), StoreError> {
+    let years = policy.application.term_years;
+    let year = year
+        .or_else(|| term_year_of(s.awarded_on, years, today))
+        .unwrap_or(if today < s.awarded_on { 1 } else { years });
+    if !(1..=years).contains(&year) {
+        return Err(DomainError::invalid("year", format!("年度须为 1 至 {years}")).into());
+    }
+    let (start, end) = term_year(s.awarded_on, year);
+    Ok((year, start, end))
+}
+
+/// The indicators of a term year from its activities, with the quarter's warning while the
+/// year runs.
+fn report(
+    year: u32,
+    start: NaiveDate,
+    end: NaiveDate,
+    acts: &[Activity],
+    today: NaiveDate,
+    policy: &Policy,
+) -> IndicatorReport {
+    let items = indicators(year, start, acts, &policy.assessment);
+    let warning = (start <= today && today <= end)
+        .then(|| quarter_warning(start, today, &items, &policy.assessment))
+        .flatten();
+    IndicatorReport {
+        year,
+        year_starts_on: start,
+        year_ends_on: end,
+        all_met: items.iter().all(|i| i.met),
+        items,
+        warning,
     }
 }

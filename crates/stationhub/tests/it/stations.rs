@@ -563,6 +563,30 @@ async fn city_cast_sees_every_stations_indicators() {
     assert_eq!(st, StatusCode::FORBIDDEN);
 }
 
+/// The all-stations table reads every station's activities in one query; each row is what
+/// the station's own page reports, short quarter included.
+#[tokio::test]
+async fn the_all_stations_table_reports_what_each_station_reports() {
+    let (s, r, station) = awarded("provincial", "2027-03-10").await;
+    log_a_full_year(&s, station, 4).await;
+    let (_, table) = s.app.get("/api/v1/indicators", &r.city).await;
+    let (st, own) = s
+        .app
+        .get(&format!("/api/v1/stations/{station}/indicators"), &r.city)
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(table["items"][0]["station_id"], station);
+    assert_eq!(table["items"][0]["report"], own, "{table}");
+    let q3 = own["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "expert_days_q3")
+        .unwrap();
+    assert_eq!(q3["actual"], 4);
+    assert_eq!(q3["met"], false);
+}
+
 #[tokio::test]
 async fn a_station_expires_when_its_term_ends() {
     let (s, r, station) = awarded("provincial", "2028-03-17").await;
