@@ -860,34 +860,31 @@ async fn views<C: sea_orm::ConnectionTrait>(
 ) -> Result<Vec<UserView>, StoreError> {
     let ids =
         |f: fn(&user::Model) -> Option<i64>| -> Vec<i64> { rows.iter().filter_map(f).collect() };
-    let counties: HashMap<i64, String> = county::Entity::find()
-        .filter(county::Column::Id.is_in(ids(|u| u.county_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
-    let offices: HashMap<i64, String> = office::Entity::find()
-        .filter(office::Column::Id.is_in(ids(|u| u.office_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
-    let units: HashMap<i64, String> = unit::Entity::find()
-        .filter(unit::Column::Id.is_in(ids(|u| u.unit_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
-    let societies: HashMap<i64, String> = society::Entity::find()
-        .filter(society::Column::Id.is_in(ids(|u| u.society_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
+    use crate::names::names_of;
+    let counties = names_of::<county::Entity, _>(
+        db,
+        county::Column::Id,
+        county::Column::Name,
+        ids(|u| u.county_id),
+    )
+    .await?;
+    let offices = names_of::<office::Entity, _>(
+        db,
+        office::Column::Id,
+        office::Column::Name,
+        ids(|u| u.office_id),
+    )
+    .await?;
+    let units =
+        names_of::<unit::Entity, _>(db, unit::Column::Id, unit::Column::Name, ids(|u| u.unit_id))
+            .await?;
+    let societies = names_of::<society::Entity, _>(
+        db,
+        society::Column::Id,
+        society::Column::Name,
+        ids(|u| u.society_id),
+    )
+    .await?;
     rows.into_iter()
         .map(|u| {
             let role = Role::parse(&u.role)?;

@@ -555,64 +555,106 @@ impl Store {
             );
         }
         let total = q.clone().count(self.db()).await?;
-        let rows = q
+        // Only the columns the list shows (not the form's long texts).
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(
+            i64,
+            String,
+            i64,
+            i64,
+            i64,
+            i64,
+            String,
+            String,
+            String,
+            Option<chrono::DateTime<Utc>>,
+            chrono::DateTime<Utc>,
+        )> = q
+            .select_only()
+            .columns([
+                C::Id,
+                C::StationName,
+                C::UnitId,
+                C::SocietyId,
+                C::RoundId,
+                C::CountyId,
+                C::Level,
+                C::Industry,
+                C::State,
+                C::SubmittedAt,
+                C::UpdatedAt,
+            ])
             .order_by_desc(C::UpdatedAt)
             .order_by_desc(C::Id)
             .offset(crate::offset(page, per_page))
             .limit(per_page)
+            .into_tuple()
             .all(self.db())
             .await?;
-        let names = |ids: Vec<i64>| ids;
-        let unit_ids = names(rows.iter().map(|a| a.unit_id).collect());
-        let society_ids = names(rows.iter().map(|a| a.society_id).collect());
-        let round_ids = names(rows.iter().map(|a| a.round_id).collect());
-        let units: HashMap<i64, String> = unit::Entity::find()
-            .filter(unit::Column::Id.is_in(unit_ids))
-            .all(self.db())
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.name))
-            .collect();
-        let societies: HashMap<i64, String> = society::Entity::find()
-            .filter(society::Column::Id.is_in(society_ids))
-            .all(self.db())
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s.name))
-            .collect();
-        let rounds: HashMap<i64, String> = round::Entity::find()
-            .filter(round::Column::Id.is_in(round_ids))
-            .all(self.db())
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.name))
-            .collect();
-        let counties: HashMap<i64, String> = self
-            .counties()
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.name))
-            .collect();
+        use crate::names::names_of;
+        let db = self.db();
+        let units = names_of::<unit::Entity, _>(
+            db,
+            unit::Column::Id,
+            unit::Column::Name,
+            rows.iter().map(|a| a.2),
+        )
+        .await?;
+        let societies = names_of::<society::Entity, _>(
+            db,
+            society::Column::Id,
+            society::Column::Name,
+            rows.iter().map(|a| a.3),
+        )
+        .await?;
+        let rounds = names_of::<round::Entity, _>(
+            db,
+            round::Column::Id,
+            round::Column::Name,
+            rows.iter().map(|a| a.4),
+        )
+        .await?;
+        let counties = names_of::<county::Entity, _>(
+            db,
+            county::Column::Id,
+            county::Column::Name,
+            rows.iter().map(|a| a.5),
+        )
+        .await?;
         let items = rows
             .into_iter()
-            .map(|a| {
-                Ok(ApplicationRow {
-                    id: a.id,
-                    station_name: a.station_name,
-                    unit_name: units.get(&a.unit_id).cloned().unwrap_or_default(),
-                    society_name: societies.get(&a.society_id).cloned().unwrap_or_default(),
-                    county: counties.get(&a.county_id).cloned().unwrap_or_default(),
-                    round_name: rounds.get(&a.round_id).cloned().unwrap_or_default(),
-                    unit_id: a.unit_id,
-                    society_id: a.society_id,
-                    round_id: a.round_id,
-                    level: Level::parse(&a.level)?,
-                    industry: a.industry,
-                    state: State::parse(&a.state)?,
-                    submitted_at: a.submitted_at,
-                    updated_at: a.updated_at,
-                })
-            })
+            .map(
+                |(
+                    id,
+                    station_name,
+                    unit_id,
+                    society_id,
+                    round_id,
+                    county_id,
+                    level,
+                    industry,
+                    state,
+                    submitted_at,
+                    updated_at,
+                )| {
+                    Ok(ApplicationRow {
+                        id,
+                        station_name,
+                        unit_name: units.get(&unit_id).cloned().unwrap_or_default(),
+                        society_name: societies.get(&society_id).cloned().unwrap_or_default(),
+                        county: counties.get(&county_id).cloned().unwrap_or_default(),
+                        round_name: rounds.get(&round_id).cloned().unwrap_or_default(),
+                        unit_id,
+                        society_id,
+                        round_id,
+                        level: Level::parse(&level)?,
+                        industry,
+                        state: State::parse(&state)?,
+                        submitted_at,
+                        updated_at,
+                    })
+                },
+            )
             .collect::<Result<Vec<_>, DomainError>>()?;
         Ok(Page {
             items,

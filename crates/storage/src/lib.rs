@@ -20,6 +20,7 @@ pub mod lifecycle;
 mod locks;
 pub mod mail;
 pub mod migration;
+mod names;
 pub mod orgs;
 pub mod review;
 pub mod stations;

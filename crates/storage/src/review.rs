@@ -991,26 +991,29 @@ impl Store {
         &self,
         rows: Vec<station::Model>,
     ) -> Result<Vec<StationView>, StoreError> {
-        let units: HashMap<i64, String> = unit::Entity::find()
-            .filter(unit::Column::Id.is_in(rows.iter().map(|s| s.unit_id)))
-            .all(self.db())
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.name))
-            .collect();
-        let societies: HashMap<i64, String> = crate::entity::society::Entity::find()
-            .filter(crate::entity::society::Column::Id.is_in(rows.iter().map(|s| s.society_id)))
-            .all(self.db())
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s.name))
-            .collect();
-        let counties: HashMap<i64, String> = self
-            .counties()
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.name))
-            .collect();
+        use crate::names::names_of;
+        let db = self.db();
+        let units = names_of::<unit::Entity, _>(
+            db,
+            unit::Column::Id,
+            unit::Column::Name,
+            rows.iter().map(|s| s.unit_id),
+        )
+        .await?;
+        let societies = names_of::<crate::entity::society::Entity, _>(
+            db,
+            crate::entity::society::Column::Id,
+            crate::entity::society::Column::Name,
+            rows.iter().map(|s| s.society_id),
+        )
+        .await?;
+        let counties = names_of::<crate::entity::county::Entity, _>(
+            db,
+            crate::entity::county::Column::Id,
+            crate::entity::county::Column::Name,
+            rows.iter().map(|s| s.county_id),
+        )
+        .await?;
         rows.into_iter()
             .map(|s| {
                 Ok(StationView {
