@@ -14,6 +14,7 @@ mod m20261125_000008_lifecycle;
 mod m20261125_000009_import;
 mod m20261125_000010_jobs;
 mod m20261125_000011_exports;
+mod m20261125_000012_list_indexes;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_import::Migration),
             Box::new(m20261125_000010_jobs::Migration),
             Box::new(m20261125_000011_exports::Migration),
+            Box::new(m20261125_000012_list_indexes::Migration),
         ]
     }
 }
