@@ -315,20 +315,6 @@ impl Store {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_an_hour() {
-        assert_eq!(backoff(1), Duration::seconds(30));
-        assert_eq!(backoff(2), Duration::seconds(60));
-        assert_eq!(backoff(3), Duration::seconds(120));
-        assert_eq!(backoff(12), Duration::seconds(3600));
-        assert_eq!(backoff(0), Duration::seconds(30));
-    }
-}
-
 /// [`Store::schedule_job`] on any connection, e.g. inside the transaction that records what
 /// the job is for, so that both are kept or neither.
 pub(crate) async fn schedule(
@@ -363,4 +349,18 @@ pub(crate) async fn schedule(
     .exec_without_returning(conn)
     .await?;
     Ok(res > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff(1), Duration::seconds(30));
+        assert_eq!(backoff(2), Duration::seconds(60));
+        assert_eq!(backoff(3), Duration::seconds(120));
+        assert_eq!(backoff(12), Duration::seconds(3600));
+        assert_eq!(backoff(0), Duration::seconds(30));
+    }
 }
