@@ -1,6 +1,7 @@
 //! `stationhub`: one binary for the whole product (SPEC §5, command line).
 
 mod demo;
+mod scale;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -82,6 +83,11 @@ enum Command {
         /// Only fill the database; do not serve.
         #[arg(long)]
         no_serve: bool,
+        /// Generate bulk data instead: scale 1 is the city of Yiyang over ten years (about 50
+        /// stations, 200 applications, 500 experts, 20,000 activities), N is N times that.
+        /// Only into a database without applications or stations.
+        #[arg(long, value_name = "N")]
+        scale: Option<u32>,
     },
     /// Import stations named before the measures (第八条) from an .xlsx file laid out as the
     /// template (GET /api/v1/stations/import-template.xlsx, or --write-template). Every row is
@@ -463,9 +469,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo {
             serve: args,
             no_serve,
+            scale,
         } => {
             let store = open_store(g, &policy).await?;
-            demo::populate(&store).await?;
+            match scale {
+                Some(n) => {
+                    if let Err(e) = scale::run(&store, *n).await {
+                        eprintln!("stationhub: {e:#}");
+                        return Ok(ExitCode::from(1));
+                    }
+                }
+                None => demo::populate(&store).await?,
+            }
             if !no_serve {
                 serve(g, store, policy, args).await?;
             }

@@ -183,3 +183,63 @@ impl Store {
         Ok(verifier.finish(head.as_ref().map(|h| (h.seq, h.hash.as_str()))))
     }
 }
+
+/// Bulk loading (`stationhub demo --scale N`): raw statements in this transaction, and the
+/// head of the audit chain, so that a generator can append entries hashed by
+/// [`AuditEntry::compute_hash`] exactly as [`Tx::audit`] does. Not for the product's use cases,
+/// which go through their functions (each change with its entry).
+impl Tx {
+    /// Runs one or more SQL statements as they are; the rows affected.
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
+        use sea_orm::ConnectionTrait;
+        Ok(self.conn().execute_unprepared(sql).await?.rows_affected())
+    }
+
+    /// The first column of the first row of a query, as an integer (`None`: no row or NULL).
+    pub async fn query_i64(&self, sql: &str) -> Result<Option<i64>, StoreError> {
+        use sea_orm::{ConnectionTrait, Statement};
+        let backend = self.conn().get_database_backend();
+        let row = self
+            .conn()
+            .query_one_raw(Statement::from_string(backend, sql.to_string()))
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get_by_index::<Option<i64>>(0)?,
+            None => None,
+        })
+    }
+
+    /// The newest entry of the chain: (seq, hash); (0, the genesis hash) when it is empty.
+    pub async fn audit_head(&self) -> Result<(i64, String), StoreError> {
+        Ok(audit_head::Entity::find_by_id(1)
+            .one(self.conn())
+            .await?
+            .map(|h| (h.seq, h.hash))
+            .unwrap_or((0, GENESIS_HASH.to_string())))
+    }
+
+    /// Records `(seq, hash)` as the chain's newest entry (after bulk-appending entries).
+    pub async fn set_audit_head(&self, seq: i64, hash: &str) -> Result<(), StoreError> {
+        let exists = audit_head::Entity::find_by_id(1)
+            .one(self.conn())
+            .await?
+            .is_some();
+        if exists {
+            audit_head::Entity::update_many()
+                .col_expr(audit_head::Column::Seq, Expr::value(seq))
+                .col_expr(audit_head::Column::Hash, Expr::value(hash))
+                .filter(audit_head::Column::Id.eq(1))
+                .exec(self.conn())
+                .await?;
+        } else {
+            audit_head::ActiveModel {
+                id: Set(1),
+                seq: Set(seq),
+                hash: Set(hash.to_string()),
+            }
+            .insert(self.conn())
+            .await?;
+        }
+        Ok(())
+    }
+}

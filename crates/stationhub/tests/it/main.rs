@@ -25,5 +25,6 @@ mod registry_pages;
 mod review;
 mod review_pages;
 mod s3;
+mod scale;
 mod station_pages;
 mod stations;
