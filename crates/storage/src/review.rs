@@ -959,11 +959,22 @@ impl Store {
             );
         }
         let total = q.clone().count(self.db()).await?;
-        let rows = q
+        // The page's ids first, sorted within the (status, awarded_on, id) index, then their
+        // rows: sorting whole rows of every matching station cost more than the rest.
+        let ids: Vec<i64> = q
+            .select_only()
+            .column(station::Column::Id)
             .order_by_desc(station::Column::AwardedOn)
             .order_by_desc(station::Column::Id)
             .offset(crate::offset(page, per_page))
             .limit(per_page)
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        let rows = station::Entity::find()
+            .filter(station::Column::Id.is_in(ids))
+            .order_by_desc(station::Column::AwardedOn)
+            .order_by_desc(station::Column::Id)
             .all(self.db())
             .await?;
         Ok(Page {

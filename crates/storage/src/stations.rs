@@ -311,7 +311,9 @@ impl Store {
                         .add(activity::Column::OnDate.between(*start, *end)),
                 );
             }
-            let rows: Vec<(i64, String, NaiveDate, i32, i32, i32)> = activity::Entity::find()
+            // Streamed: each row becomes a small `Activity` at once, so the whole table's
+            // rows are never held as database rows (hundreds of MB at province scale).
+            let mut rows = activity::Entity::find()
                 .select_only()
                 .columns([
                     activity::Column::StationId,
@@ -323,10 +325,11 @@ impl Store {
                 ])
                 .filter(activity::Column::SupersededBy.is_null())
                 .filter(any)
-                .into_tuple()
-                .all(self.db())
+                .into_tuple::<(i64, String, NaiveDate, i32, i32, i32)>()
+                .stream(self.db())
                 .await?;
-            for (station_id, kind, date, days, attendance, percent) in rows {
+            while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
+                let (station_id, kind, date, days, attendance, percent) = row;
                 let Ok(kind) = ActivityKind::parse(&kind) else {
                     continue;
                 };
@@ -1241,7 +1244,7 @@ impl Store {
 }
 
 /// Stations whose activities one query reads (each adds three bound values).
-const WINDOWS_PER_QUERY: usize = 500;
+const WINDOWS_PER_QUERY: usize = 200;
 
 /// The term year to report (default: the year holding today; before the award the first, after
 /// the term the last) and its first and last day.
