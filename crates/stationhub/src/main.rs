@@ -572,6 +572,8 @@ async fn restore(g: &Global, from: &std::path::Path) -> Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     };
+    // A restore is a bulk load: the planner's statistics, as after `demo --scale`.
+    store.analyze().await?;
     match store.audit_verify().await? {
         Ok(n) => println!(
             "恢复完成：{} 张表 {} 行，{} 个文件（备份于 {}，stationhub {}）；审计链完整，{n} 条已校验（用时 {:.1} 秒）",

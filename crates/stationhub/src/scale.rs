@@ -684,6 +684,11 @@ pub async fn run(store: &Store, scale: u32) -> Result<()> {
     evs.sort_by_key(|e| e.at);
     write_audit(store, &actors, &evs, started).await?;
     drop(evs);
+    println!(
+        "[{:>6.1}s] statistics for the query planner",
+        started.elapsed().as_secs_f64()
+    );
+    store.analyze().await?;
 
     println!(
         "[{:>6.1}s] done. Rows per table:",

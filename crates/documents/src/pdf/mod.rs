@@ -84,7 +84,7 @@ impl Engine {
             paths.sort();
             for path in paths {
                 match map_font(&path) {
-                    Ok(data) => fonts.extend(Font::iter(Bytes::new(data))),
+                    Ok(data) => fonts.extend(Font::iter(Bytes::new(data)).filter(wanted)),
                     Err(e) => {
                         tracing::warn!(path = %path.display(), error = %e, "font cannot be read")
                     }
@@ -115,6 +115,13 @@ impl Engine {
             ballot,
         })
     }
+}
+
+/// The documents are in Simplified Chinese: of the CJK collections (Japanese, Korean,
+/// Traditional Chinese … faces in each file) only the SC faces are kept, with every other font.
+fn wanted(font: &Font) -> bool {
+    let family = font.info().family.to_lowercase();
+    !family.contains("cjk") || family.ends_with(" sc")
 }
 
 /// A font file mapped into memory: the CJK collections are about 90 MB, of which a document
