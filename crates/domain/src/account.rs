@@ -101,6 +101,12 @@ impl Role {
         matches!(self, Role::CityCast | Role::TalentOffice | Role::Supervisor)
     }
 
+    /// Who may read the fund overview: the city roles and supervisors (every station), the
+    /// county offices (their county's stations).
+    pub fn may_read_funds(self) -> bool {
+        self.sees_whole_city() || matches!(self, Role::CountyCast | Role::CountyTalent)
+    }
+
     /// Who may read the audit log: the administrator and the supervisors (第十八条).
     pub fn may_read_audit_log(self) -> bool {
         matches!(self, Role::Admin | Role::Supervisor)

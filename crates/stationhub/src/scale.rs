@@ -29,7 +29,7 @@ use stationhub_domain::station::{
     Activity, ActivityKind, Consequence, Indicator, SheetLine, consequence, grade, indicators,
     score_sheet, term_year,
 };
-use stationhub_storage::{Backend, Store, Tx};
+use stationhub_storage::{Store, Tx};
 
 /// Rows per `INSERT` statement.
 const ROWS_PER_STATEMENT: usize = 5000;
@@ -650,28 +650,8 @@ pub async fn run(store: &Store, scale: u32) -> Result<()> {
             ))
             .await?;
         }
-        if store.backend() == Backend::Postgres {
-            for table in [
-                "societies",
-                "experts",
-                "units",
-                "rounds",
-                "notices",
-                "applications",
-                "application_staff",
-                "opinions",
-                "application_events",
-                "stations",
-                "activities",
-                "assessments",
-                "ledger_entries",
-            ] {
-                tx.execute_raw(&format!(
-                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
-                ))
-                .await?;
-            }
-        }
+        // On PostgreSQL the id sequences continue after the generated ids.
+        tx.reset_id_sequences().await?;
         tx.commit().await?;
     }
 

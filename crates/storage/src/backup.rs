@@ -473,15 +473,7 @@ impl Store {
             }
         }
         if self.backend() == Backend::Postgres {
-            for table in ours {
-                if has_serial_id(txn, table).await? {
-                    txn.execute_unprepared(&format!(
-                        "SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), \
-                         COALESCE((SELECT MAX(id) FROM \"{table}\"), 0) + 1, false)"
-                    ))
-                    .await?;
-                }
-            }
+            reset_id_sequences(txn, ours).await?;
         }
         guard.commit().await?;
         Ok(())
@@ -502,7 +494,33 @@ fn read_member<R: Read + Seek>(
 }
 
 /// Whether PostgreSQL has a sequence behind `table.id`.
-async fn has_serial_id(txn: &DatabaseTransaction, table: &str) -> Result<bool, BackupError> {
+/// PostgreSQL: moves each table's id sequence past its largest id, after rows were written
+/// with their ids (a restore, a bulk load), so that the next insert does not collide.
+async fn reset_id_sequences(txn: &DatabaseTransaction, tables: &[&str]) -> Result<(), StoreError> {
+    for table in tables {
+        if has_serial_id(txn, table).await? {
+            txn.execute_unprepared(&format!(
+                "SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), \
+                 COALESCE((SELECT MAX(id) FROM \"{table}\"), 0) + 1, false)"
+            ))
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+impl crate::Tx {
+    /// [`reset_id_sequences`] for every table of the schema (PostgreSQL; nothing to do on
+    /// SQLite), e.g. after `stationhub demo --scale` wrote rows with their ids.
+    pub async fn reset_id_sequences(&self) -> Result<(), StoreError> {
+        if self.backend() == Backend::Postgres {
+            reset_id_sequences(self.conn(), &tables()).await?;
+        }
+        Ok(())
+    }
+}
+
+async fn has_serial_id(txn: &DatabaseTransaction, table: &str) -> Result<bool, StoreError> {
     let row = txn
         .query_one_raw(sea_orm::Statement::from_sql_and_values(
             sea_orm::DatabaseBackend::Postgres,

@@ -8,7 +8,6 @@ use chrono::Datelike;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use stationhub_domain::DomainError;
-use stationhub_domain::account::Role;
 use stationhub_domain::funds::{Fen, Totals};
 
 use crate::accounts::UserView;
@@ -73,12 +72,11 @@ impl Store {
         categories: &[String],
     ) -> Result<FundOverview, StoreError> {
         let mut q = station::Entity::find().order_by_asc(station::Column::Id);
-        match user.role {
-            Role::CityCast | Role::TalentOffice | Role::Supervisor => {}
-            Role::CountyCast | Role::CountyTalent => {
-                q = q.filter(station::Column::CountyId.eq(user.county_id.unwrap_or(-1)));
-            }
-            _ => return Err(DomainError::Forbidden.into()),
+        if !user.role.may_read_funds() {
+            return Err(DomainError::Forbidden.into());
+        }
+        if !user.role.sees_whole_city() {
+            q = q.filter(station::Column::CountyId.eq(user.county_id.unwrap_or(-1)));
         }
         let stations = q.all(self.db()).await?;
         let ids: Vec<i64> = stations.iter().map(|s| s.id).collect();

@@ -10,15 +10,16 @@ use chrono::Utc;
 use serde_json::json;
 use stationhub_domain::clock::Clock;
 use stationhub_domain::station::{quarter_of, term_year, term_year_of};
+use stationhub_domain::upload::FileType;
 use stationhub_storage::entity::job;
 use stationhub_storage::exports::EXPORT_JOB;
-use stationhub_storage::files::FileMeta;
 use stationhub_storage::{Store, StoreError};
 use tokio::sync::watch;
 
 use crate::AppState;
 use crate::api::exports::{ListKind, export_list};
 use crate::error::ApiError;
+use crate::upload::CheckedFile;
 
 /// How often a server looks for work (by default; `serve --jobs-interval-secs`).
 pub const INTERVAL: Duration = Duration::from_secs(30);
@@ -170,24 +171,14 @@ async fn export(app: &AppState, id: i64) -> Result<String, String> {
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.message())?;
-    let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
-    let size = bytes.len() as i64;
-    let key = stationhub_storage::files::new_key("exports");
-    app.files.put(&key, bytes.into()).await.map_err(db)?;
-    app.store
-        .finish_export(
-            id,
-            user.id,
-            &FileMeta {
-                name: &name,
-                content_type: stationhub_documents::xlsx::CONTENT_TYPE,
-                size,
-                sha256: &sha256,
-                key: &key,
-            },
-        )
+    let size = bytes.len();
+    // Stored as uploads are: the bytes go again if the record is refused.
+    CheckedFile::made(name, bytes.into(), FileType::Xlsx)
+        .store(app, "exports", |f| async move {
+            app.store.finish_export(id, user.id, &f.meta()).await
+        })
         .await
-        .map_err(db)?;
+        .map_err(|e| e.message())?;
     Ok(format!("export {id}: {size} bytes"))
 }
 

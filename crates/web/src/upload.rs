@@ -111,6 +111,16 @@ impl Received {
 }
 
 impl CheckedFile {
+    /// A file this server made (an export), of a known type.
+    pub fn made(name: String, bytes: Bytes, ty: FileType) -> CheckedFile {
+        CheckedFile {
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            name,
+            bytes,
+            ty,
+        }
+    }
+
     /// Stores the bytes under a new key of `prefix` and runs `record`; if the record is
     /// refused, the bytes are removed again, so nothing is kept of a refused upload.
     pub async fn store<F, Fut>(

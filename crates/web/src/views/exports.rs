@@ -17,13 +17,9 @@ use stationhub_domain::clock::format_local;
 
 use super::{PageUser, Shell, render};
 use crate::AppState;
-use crate::api::applications::ListQuery;
-use crate::api::audit::AuditQuery;
 use crate::api::export_jobs::{self, ExportView, SHOWN};
-use crate::api::exports::{self as export, filters};
-use crate::api::lifecycle::OverviewQuery;
+use crate::api::exports::{self as export, ListKind, filters};
 use crate::api::review::StationQuery;
-use crate::api::stations::AssessmentQuery;
 use crate::error::{ApiError, PageError};
 
 pub fn routes() -> Router<AppState> {
@@ -61,9 +57,15 @@ async fn applications(
     u: PageUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let q: ListQuery = filters(raw.as_deref()).map_err(page_error)?;
-    let f = q.filter()?;
-    answer(export::applications_xlsx(&app, &u.user, &f).await)
+    answer(
+        export::export_list(
+            &app,
+            &u.user,
+            ListKind::Applications,
+            raw.as_deref().unwrap_or_default(),
+        )
+        .await,
+    )
 }
 
 /// `/stations.xlsx?…`: the public station list, as the stations page shows it to everyone.
@@ -77,7 +79,7 @@ async fn stations(
 }
 
 async fn indicators(State(app): State<AppState>, u: PageUser) -> Result<Response, PageError> {
-    answer(export::indicators_xlsx(&app, &u.user).await)
+    answer(export::export_list(&app, &u.user, ListKind::Indicators, "").await)
 }
 
 /// `/assessments.xlsx?station=…`: assessments (a station page links with its id).
@@ -86,9 +88,15 @@ async fn assessments(
     u: PageUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let q: AssessmentQuery = filters(raw.as_deref()).map_err(page_error)?;
-    let f = q.filter()?;
-    answer(export::assessments_xlsx(&app, &u.user, &f).await)
+    answer(
+        export::export_list(
+            &app,
+            &u.user,
+            ListKind::Assessments,
+            raw.as_deref().unwrap_or_default(),
+        )
+        .await,
+    )
 }
 
 async fn ledger(
@@ -104,8 +112,15 @@ async fn funds(
     u: PageUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let q: OverviewQuery = filters(raw.as_deref()).map_err(page_error)?;
-    answer(export::funds_xlsx(&app, &u.user, q.year).await)
+    answer(
+        export::export_list(
+            &app,
+            &u.user,
+            ListKind::Funds,
+            raw.as_deref().unwrap_or_default(),
+        )
+        .await,
+    )
 }
 
 async fn audit(
@@ -113,8 +128,15 @@ async fn audit(
     u: PageUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let q: AuditQuery = filters(raw.as_deref()).map_err(page_error)?;
-    answer(export::audit_xlsx(&app, &u.user, &q.into()).await)
+    answer(
+        export::export_list(
+            &app,
+            &u.user,
+            ListKind::Audit,
+            raw.as_deref().unwrap_or_default(),
+        )
+        .await,
+    )
 }
 
 async fn files(
