@@ -215,6 +215,14 @@ def cmd_render(args):
                      "≤ 25 ms" if targeted else "—",
                      mets(lambda d, k=key: (num(d, f"{k}.p99") or 1e9) <= 25) if targeted else None))
 
+    for key, label in [("apps_nomemo", "(b)"), ("station_nomemo", "(c)"), ("stations_nomemo", "(d)")]:
+        if not any(d and d.get(f"{key}.rps") for _, d in runs):
+            continue
+        rows.append((f"{label} without the memo (`STATIONHUB_MEMO_MB=0`): requests/s · p50 · p99",
+                     both(lambda d, k=key: f"{share(d, f'{k}.rps')} · {fmt_ms(num(d, f'{k}.p50'))}"
+                                           f" · {fmt_ms(num(d, f'{k}.p99'))}" + errs(d, k)),
+                     f"{fmt_rps(ref_rps)} (constant handler)", "— (reported, not a target)", None))
+
     def table_met(d):
         t, r = num(d, "table.s"), num(d, "table_ref.s")
         return t is not None and r is not None and t <= 2 * r and t < 1
@@ -286,6 +294,12 @@ def cmd_render(args):
     L.append("")
     L.append("Requests per second are followed by their share of the constant handler's. "
              "The targets for requests per second and p99 apply to (b)–(d).")
+    L.append("")
+    L.append("(b)–(d) are served as deployed: a repeated read at the same audit-chain head is answered "
+             "from the server's memo (`crates/storage/src/memo.rs`; each request still reads its session "
+             "and the head from the database). The rows \"without the memo\" are the same requests with "
+             "`STATIONHUB_MEMO_MB=0`: every request reads and serialises its answer, as the first "
+             "request after any change does.")
     L.append("")
     L.append("## What was requested")
     L.append("")

@@ -374,6 +374,21 @@ measure() { # measure (BACKEND, URL, FILES set)
   echo "   peak RSS (VmHWM) $((hwm / 1024)) MB" >&2
   echo "rss.kb=$hwm" >>"$RES"
   stop "$SPID"
+
+  # The same list requests with the memo turned off: every request reads the database and
+  # serialises its answer (what a request costs right after a change).
+  say "$BACKEND: HTTP load without the memo (STATIONHUB_MEMO_MB=0)"
+  env STATIONHUB_MEMO_MB=0 "${serve[@]}" >"$LOGS/server.$BACKEND.nomemo.log" 2>&1 &
+  SPID=$!
+  PIDS+=("$SPID")
+  wait_up "$BASE/healthz" "$SPID"
+  token=$(curl -s -f -X POST -H 'Content-Type: application/json' \
+    -d "{\"username\":\"city-cast\",\"password\":\"$PASSWORD\"}" "$BASE/api/v1/session" | $PY json token)
+  auth="Authorization: Bearer $token"
+  wrk_run apps_nomemo "$apps_url" "$auth"
+  wrk_run station_nomemo "$station_url" "$auth"
+  wrk_run stations_nomemo "$stations_url"
+  stop "$SPID"
 }
 
 SQLITE_RES=""

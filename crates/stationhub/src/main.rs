@@ -162,6 +162,12 @@ struct ServeArgs {
     #[arg(long, env = "STATIONHUB_JOBS_INTERVAL_SECS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     jobs_interval_secs: u64,
+    /// Megabytes of list, indicator and session answers kept in memory while nothing has
+    /// changed (each is checked against the database's audit head on every request; the least
+    /// recently used go first); 0 reads the database every time.
+    #[arg(long, env = "STATIONHUB_MEMO_MB", default_value_t = stationhub_storage::MEMO_MB,
+          value_parser = clap::value_parser!(u64).range(0..=4096))]
+    memo_mb: u64,
 }
 
 #[derive(Subcommand)]
@@ -251,6 +257,7 @@ fn init_tracing() {
 }
 
 async fn serve(g: &Global, store: Store, policy: Policy, args: &ServeArgs) -> Result<()> {
+    let store = store.with_memo_mb(args.memo_mb);
     let files = FileStore::from_url(&g.file_store, &g.data_dir).context("file store")?;
     let clock = Clock::from_env().map_err(|e| anyhow!(e))?;
     let config = Config {

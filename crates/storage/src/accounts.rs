@@ -8,8 +8,8 @@ use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -21,8 +21,8 @@ use stationhub_domain::account::{
 use stationhub_domain::policy::{Policy, SecurityPolicy};
 
 use crate::audit::Change;
-use crate::entity::{county, office, session, signin_throttle, society, unit, user};
-use crate::{Actor, Page, Store, StoreError};
+use crate::entity::{audit_head, county, office, session, signin_throttle, society, unit, user};
+use crate::{Actor, ChangeNo, Page, Store, StoreError};
 
 /// A user as the rest of the product sees it: never the password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -102,6 +102,121 @@ impl SessionKind {
 pub struct CurrentSession {
     pub session_id: i64,
     pub user: UserView,
+    /// The audit chain's head when the request began (what [`Store::memo`] checks against).
+    pub seen: ChangeNo,
+}
+
+/// [`session_query`] for `token_hash`, its SQL written once per process for each database
+/// (the token hash is its one parameter).
+fn session_statement(db: &impl ConnectionTrait, token_hash: &str) -> sea_orm::Statement {
+    use sea_orm::DbBackend;
+    use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+    static SQL: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    let (sqlite, postgres) = SQL.get_or_init(|| {
+        let q = session_query("");
+        (
+            q.build(SqliteQueryBuilder).0,
+            q.build(PostgresQueryBuilder).0,
+        )
+    });
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => postgres,
+        _ => sqlite,
+    };
+    sea_orm::Statement::from_sql_and_values(backend, sql.as_str(), [token_hash.into()])
+}
+
+/// How often a session's `last_seen_at` is written, and for how long after it was read a
+/// session may be answered from the memo.
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+
+/// A session as [`Store::session`] last read it, kept in the memo.
+#[derive(Debug, Clone)]
+struct KnownSession {
+    session_id: i64,
+    last_seen_at: DateTime<Utc>,
+    user: UserView,
+}
+
+impl crate::memo::Weigh for KnownSession {
+    fn weigh(&self) -> usize {
+        // The struct and its user's strings (names, organisation), generously.
+        std::mem::size_of::<KnownSession>() + 512
+    }
+}
+
+/// A session by its token hash, its user with the names of the user's county and organisation,
+/// and the audit chain's head: one round trip for every signed-in request.
+fn session_query(token_hash: &str) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::{Alias, Query};
+    use sea_orm::{IdenStatic, Iterable};
+    let mut q = Query::select();
+    q.expr_as(
+        Expr::col((session::Entity, session::Column::Id)),
+        Alias::new("s_id"),
+    )
+    .expr_as(
+        Expr::col((session::Entity, session::Column::LastSeenAt)),
+        Alias::new("s_last_seen_at"),
+    );
+    for c in user::Column::iter() {
+        q.expr_as(
+            Expr::col((user::Entity, c)),
+            Alias::new(format!("u_{}", c.as_str())),
+        );
+    }
+    q.expr_as(
+        Expr::col((county::Entity, county::Column::Name)),
+        Alias::new("county_name"),
+    )
+    .expr_as(
+        Expr::col((unit::Entity, unit::Column::Name)),
+        Alias::new("unit_name"),
+    )
+    .expr_as(
+        Expr::col((society::Entity, society::Column::Name)),
+        Alias::new("society_name"),
+    )
+    .expr_as(
+        Expr::col((office::Entity, office::Column::Name)),
+        Alias::new("office_name"),
+    )
+    .expr_as(
+        Expr::col((audit_head::Entity, audit_head::Column::Seq)),
+        Alias::new("head_seq"),
+    )
+    .from(session::Entity)
+    .inner_join(
+        user::Entity,
+        Expr::col((user::Entity, user::Column::Id))
+            .equals((session::Entity, session::Column::UserId)),
+    )
+    .left_join(
+        county::Entity,
+        Expr::col((county::Entity, county::Column::Id))
+            .equals((user::Entity, user::Column::CountyId)),
+    )
+    .left_join(
+        unit::Entity,
+        Expr::col((unit::Entity, unit::Column::Id)).equals((user::Entity, user::Column::UnitId)),
+    )
+    .left_join(
+        society::Entity,
+        Expr::col((society::Entity, society::Column::Id))
+            .equals((user::Entity, user::Column::SocietyId)),
+    )
+    .left_join(
+        office::Entity,
+        Expr::col((office::Entity, office::Column::Id))
+            .equals((user::Entity, user::Column::OfficeId)),
+    )
+    .left_join(
+        audit_head::Entity,
+        Expr::col((audit_head::Entity, audit_head::Column::Id)).eq(Expr::cust("1")),
+    )
+    .and_where(Expr::col((session::Entity, session::Column::TokenHash)).eq(token_hash));
+    q
 }
 
 pub fn token_hash(token: &str) -> String {
@@ -579,41 +694,95 @@ impl Store {
         Ok(NewSession { token, user })
     }
 
-    /// The session of a token, if it is live. A session idle longer than the policy allows is
-    /// ended here. `last_seen_at` is refreshed at most once a minute to spare the database.
+    /// The session of a token, if it is live, with its user and the audit chain's head as of
+    /// now (the request's [`ChangeNo`], for [`Store::memo`]). A session idle longer than the
+    /// policy allows is ended here. `last_seen_at` is refreshed at most once a minute
+    /// ([`TOUCH_EVERY`]) to spare the database.
+    ///
+    /// The session, its user and the head are read in one query. Within a minute of that read
+    /// the same session is answered from the memo while the head stays put, which costs one
+    /// indexed read of the head: everything that ends a session or changes its user (sign-out,
+    /// password change or reset, disabling, linking, renaming the organisation) is written with
+    /// an audit entry and so moves the head; idleness is judged again from the database once
+    /// the minute is over, so a session used on another server is never taken for idle.
     pub async fn session(
         &self,
         token: &str,
         policy: &SecurityPolicy,
     ) -> Result<CurrentSession, StoreError> {
         let now = Utc::now();
-        let s = session::Entity::find()
-            .filter(session::Column::TokenHash.eq(token_hash(token)))
-            .one(self.db())
+        let hash = token_hash(token);
+        let key = format!("session|{hash}");
+        let fresh = TOUCH_EVERY.min(Duration::minutes(policy.session_idle_minutes.into()));
+        if self.memo.on() {
+            let seen = self.change_no().await?;
+            if let Some(k) = self.memo.recall::<KnownSession>(seen, &key)
+                && now - k.last_seen_at <= fresh
+            {
+                return Ok(CurrentSession {
+                    session_id: k.session_id,
+                    user: k.user,
+                    seen,
+                });
+            }
+        }
+        let row = self
+            .db()
+            .query_one_raw(session_statement(self.db(), &hash))
             .await?
             .ok_or(DomainError::Unauthenticated)?;
-        if session_idle_expired(s.last_seen_at, now, policy) {
+        let session_id: i64 = row.try_get("", "s_id")?;
+        let mut last_seen_at: DateTime<Utc> = row.try_get("", "s_last_seen_at")?;
+        let seen = ChangeNo(row.try_get::<Option<i64>>("", "head_seq")?.unwrap_or(0));
+        if session_idle_expired(last_seen_at, now, policy) {
             let tx = self.begin().await?;
-            session::Entity::delete_by_id(s.id).exec(tx.conn()).await?;
-            tx.commit().await?;
-            return Err(DomainError::Unauthenticated.into());
-        }
-        let user = self.user(s.user_id).await?;
-        if user.disabled {
-            return Err(DomainError::AccountDisabled.into());
-        }
-        if now - s.last_seen_at > Duration::seconds(60) {
-            let tx = self.begin().await?;
-            session::Entity::update_many()
-                .col_expr(session::Column::LastSeenAt, Expr::value(now))
-                .filter(session::Column::Id.eq(s.id))
+            session::Entity::delete_by_id(session_id)
                 .exec(tx.conn())
                 .await?;
             tx.commit().await?;
+            return Err(DomainError::Unauthenticated.into());
         }
+        let name = |col: &str| row.try_get::<Option<String>>("", col);
+        let organisation = [
+            name("unit_name")?,
+            name("society_name")?,
+            name("office_name")?,
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .unwrap_or_default();
+        let user = view(
+            user::Model::from_query_result(&row, "u_")?,
+            name("county_name")?,
+            organisation,
+        )?;
+        if user.disabled {
+            return Err(DomainError::AccountDisabled.into());
+        }
+        if now - last_seen_at > TOUCH_EVERY {
+            let tx = self.begin().await?;
+            session::Entity::update_many()
+                .col_expr(session::Column::LastSeenAt, Expr::value(now))
+                .filter(session::Column::Id.eq(session_id))
+                .exec(tx.conn())
+                .await?;
+            tx.commit().await?;
+            last_seen_at = now;
+        }
+        self.memo.keep(
+            seen,
+            key,
+            KnownSession {
+                session_id,
+                last_seen_at,
+                user: user.clone(),
+            },
+        );
         Ok(CurrentSession {
-            session_id: s.id,
+            session_id,
             user,
+            seen,
         })
     }
 
@@ -887,7 +1056,6 @@ async fn views<C: sea_orm::ConnectionTrait>(
     .await?;
     rows.into_iter()
         .map(|u| {
-            let role = Role::parse(&u.role)?;
             let organisation = u
                 .unit_id
                 .and_then(|i| units.get(&i))
@@ -895,24 +1063,51 @@ async fn views<C: sea_orm::ConnectionTrait>(
                 .or_else(|| u.office_id.and_then(|i| offices.get(&i)))
                 .cloned()
                 .unwrap_or_default();
-            Ok(UserView {
-                id: u.id,
-                username: u.username,
-                display_name: u.display_name,
-                role,
-                must_change_password: u.must_change_password,
-                unit_id: u.unit_id,
-                society_id: u.society_id,
-                county: u.county_id.and_then(|i| counties.get(&i).cloned()),
-                county_id: u.county_id,
-                office_id: u.office_id,
-                organisation,
-                locked_until: u.locked_until,
-                disabled: u.disabled,
-                created_at: u.created_at,
-                email: Some(u.email).filter(|e| !e.is_empty()),
-            })
+            let county = u.county_id.and_then(|i| counties.get(&i).cloned());
+            view(u, county, organisation)
         })
         .collect::<Result<Vec<_>, DomainError>>()
         .map_err(StoreError::from)
+}
+
+/// A user's row as the rest of the product sees it, given the names it refers to.
+fn view(
+    u: user::Model,
+    county: Option<String>,
+    organisation: String,
+) -> Result<UserView, DomainError> {
+    Ok(UserView {
+        id: u.id,
+        username: u.username,
+        display_name: u.display_name,
+        role: Role::parse(&u.role)?,
+        must_change_password: u.must_change_password,
+        unit_id: u.unit_id,
+        society_id: u.society_id,
+        county,
+        county_id: u.county_id,
+        office_id: u.office_id,
+        organisation,
+        locked_until: u.locked_until,
+        disabled: u.disabled,
+        created_at: u.created_at,
+        email: Some(u.email).filter(|e| !e.is_empty()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+
+    #[test]
+    fn the_session_query_has_the_token_hash_as_its_only_parameter() {
+        // `session_statement` binds one value to SQL written once: any other value in the query
+        // would take the token's place.
+        for (_, values) in [
+            super::session_query("abc").build(SqliteQueryBuilder),
+            super::session_query("abc").build(PostgresQueryBuilder),
+        ] {
+            assert_eq!(values.0, vec![sea_orm::Value::from("abc")]);
+        }
+    }
 }

@@ -191,6 +191,12 @@ fn now_text() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// What [`Store::list_applications`] depends on, as a [`Store::memo`] key: who looks (as far as
+/// visibility goes), the filters and the page.
+pub fn list_key(user: &UserView, f: &ApplicationFilter, page: u64, per_page: u64) -> String {
+    format!("applications|{:?}|{f:?}|{page}|{per_page}", viewer(user))
+}
+
 impl Store {
     /// Loads an application the user may see; one they may not see is "not found" (no leak of
     /// its existence).

@@ -102,6 +102,8 @@ impl Tx {
             .insert(self.conn())
             .await?;
         }
+        self.audited
+            .store(seq, std::sync::atomic::Ordering::Release);
         Ok(seq)
     }
 }

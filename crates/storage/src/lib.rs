@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod lifecycle;
 mod locks;
 pub mod mail;
+pub mod memo;
 pub mod migration;
 mod names;
 pub mod orgs;
@@ -26,7 +27,8 @@ pub mod review;
 pub mod stations;
 mod store;
 
-pub use store::{Actor, Backend, Page, Store, StoreError, Tx};
+pub use memo::{ChangeNo, MemoStats};
+pub use store::{Actor, Backend, MEMO_MB, Page, Store, StoreError, Tx};
 
 /// The last page a list will seek to; beyond it lists are simply empty.
 pub const MAX_PAGE: u64 = 1_000_000;

@@ -95,6 +95,11 @@ pub struct StationView {
     pub imported: bool,
 }
 
+/// What [`Store::stations`] depends on, as a [`Store::memo`] key.
+pub fn stations_key(f: &StationFilter, page: u64, per_page: u64) -> String {
+    format!("stations|{f:?}|{page}|{per_page}")
+}
+
 /// Filters of the station list.
 #[derive(Debug, Clone, Default)]
 pub struct StationFilter {
@@ -925,6 +930,7 @@ impl Store {
         Ok(s.id)
     }
 
+    /// The stations the filter names, newest award first. [`stations_key`] is its memo key.
     pub async fn stations(
         &self,
         f: &StationFilter,

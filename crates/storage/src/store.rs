@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use sea_orm::{
@@ -9,6 +10,7 @@ use sea_orm_migration::MigratorTrait;
 use stationhub_domain::DomainError;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use crate::memo::Memo;
 use crate::migration::Migrator;
 
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +93,15 @@ pub struct Store {
     /// SQLite allows one writer; taking this lock before each write transaction keeps writers of
     /// this process in line instead of failing with SQLITE_BUSY. PostgreSQL needs no such lock.
     sqlite_writer: Arc<Mutex<()>>,
+    /// Reads answered from memory while the audit chain's head stays put ([`crate::memo`]).
+    pub(crate) memo: Arc<Memo>,
+}
+
+/// How many megabytes of answers [`Store::memo`] keeps unless told otherwise.
+pub const MEMO_MB: u64 = 32;
+
+fn megabytes(mb: u64) -> usize {
+    usize::try_from(mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX)
 }
 
 impl Store {
@@ -130,7 +141,14 @@ impl Store {
             db,
             backend,
             sqlite_writer: Arc::new(Mutex::new(())),
+            memo: Arc::new(Memo::new(megabytes(MEMO_MB))),
         })
+    }
+
+    /// The same store keeping at most `mb` megabytes of answers in its memo (0: none).
+    pub fn with_memo_mb(mut self, mb: u64) -> Store {
+        self.memo = Arc::new(Memo::new(megabytes(mb)));
+        self
     }
 
     /// After a bulk load (the scale generator, a restore): statistics for the query planner
@@ -188,6 +206,8 @@ impl Store {
         Ok(Tx {
             txn,
             backend: self.backend,
+            memo: self.memo.clone(),
+            audited: AtomicI64::new(0),
             _guard: guard,
         })
     }
@@ -197,6 +217,9 @@ impl Store {
 pub struct Tx {
     pub(crate) txn: DatabaseTransaction,
     pub(crate) backend: Backend,
+    memo: Arc<Memo>,
+    /// The last audit entry this transaction appended (0: none).
+    pub(crate) audited: AtomicI64,
     _guard: Option<OwnedMutexGuard<()>>,
 }
 
@@ -222,6 +245,10 @@ impl Tx {
 
     pub async fn commit(self) -> Result<(), StoreError> {
         self.txn.commit().await?;
+        let seq = self.audited.load(Ordering::Acquire);
+        if seq > 0 {
+            self.memo.wrote(seq);
+        }
         Ok(())
     }
 }

@@ -139,6 +139,38 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
         out,
         "stationhub_db_pool_connections{{state=\"idle\"}} {idle}"
     );
+    let memo = app.store.memo_stats();
+    out.push_str(
+        "# HELP stationhub_memo_answers_total Reads the memo was asked for, by whether it had the answer.\n",
+    );
+    out.push_str("# TYPE stationhub_memo_answers_total counter\n");
+    let _ = writeln!(
+        out,
+        "stationhub_memo_answers_total{{result=\"hit\"}} {}",
+        memo.hits
+    );
+    let _ = writeln!(
+        out,
+        "stationhub_memo_answers_total{{result=\"miss\"}} {}",
+        memo.misses
+    );
+    out.push_str("# HELP stationhub_memo_entries Answers kept in the memo.\n");
+    out.push_str("# TYPE stationhub_memo_entries gauge\n");
+    let _ = writeln!(out, "stationhub_memo_entries {}", memo.entries);
+    out.push_str(
+        "# HELP stationhub_memo_bytes The memo's size in bytes (roughly), and its budget.\n",
+    );
+    out.push_str("# TYPE stationhub_memo_bytes gauge\n");
+    let _ = writeln!(
+        out,
+        "stationhub_memo_bytes{{state=\"kept\"}} {}",
+        memo.bytes
+    );
+    let _ = writeln!(
+        out,
+        "stationhub_memo_bytes{{state=\"budget\"}} {}",
+        memo.capacity
+    );
     out.push_str("# HELP stationhub_uptime_seconds Seconds since this process started.\n");
     out.push_str("# TYPE stationhub_uptime_seconds gauge\n");
     let _ = writeln!(

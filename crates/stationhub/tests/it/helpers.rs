@@ -377,6 +377,9 @@ impl TestApp {
         ))
         .await
         .unwrap();
+        // The server's memo judges a kept session's idleness by the clock, which this stands in
+        // for: it must read the sessions again.
+        self.store.forget_memo();
     }
 
     /// A browser-like client: keeps cookies, does not follow redirects.

@@ -17,6 +17,7 @@ mod import;
 mod jobs;
 mod lifecycle;
 mod mail;
+mod memo;
 mod operations;
 mod pages;
 mod platform;

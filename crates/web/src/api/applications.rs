@@ -12,10 +12,13 @@ use stationhub_domain::application::{
     DraftInput, Level, MaterialKind, Route, State as AppStateKind, parse_draft,
 };
 use stationhub_storage::accounts::UserView;
-use stationhub_storage::applications::{ApplicationFilter, ApplicationRow, ApplicationView};
+use stationhub_storage::applications::{
+    ApplicationFilter, ApplicationRow, ApplicationView, list_key,
+};
 use utoipa::{IntoParams, ToSchema};
 
 use super::accounts::Created;
+use super::memo::{self, JsonBytes};
 use super::registry::ListOf;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody, ViolationJson};
@@ -130,12 +133,14 @@ pub async fn list(
     user: ApiUser,
     paging: Paging,
     Query(q): Query<ListQuery>,
-) -> Result<ApiJson<ListOf<ApplicationRow>>, ApiError> {
-    let p = app
-        .store
-        .list_applications(&user.0.user, &q.filter()?, paging.page(), paging.per_page())
-        .await?;
-    Ok(ApiJson(ListOf::from_page(p, |r| r)))
+) -> Result<JsonBytes, ApiError> {
+    let (me, f) = (&user.0.user, q.filter()?);
+    let (page, per_page) = (paging.page(), paging.per_page());
+    memo::json(&app, user.0.seen, list_key(me, &f, page, per_page), async {
+        let p = app.store.list_applications(me, &f, page, per_page).await?;
+        Ok::<_, ApiError>(ListOf::<ApplicationRow>::from_page(p, |r| r))
+    })
+    .await
 }
 
 /// One application with every field, its team, files, opinions and history.

@@ -11,6 +11,7 @@ pub mod exports;
 pub mod import;
 pub mod jobs;
 pub mod lifecycle;
+pub mod memo;
 pub mod registry;
 pub mod review;
 pub mod stations;

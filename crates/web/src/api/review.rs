@@ -14,9 +14,10 @@ use stationhub_domain::clock::parse_date;
 use stationhub_domain::notice::{ObjectionInput, Outcome};
 use stationhub_domain::review::{Action, SiteInspectionInput, parse_opinion};
 use stationhub_storage::entity::{notification, objection};
-use stationhub_storage::review::{NoticeView, QueueItem, StationFilter, StationView};
+use stationhub_storage::review::{NoticeView, QueueItem, StationFilter, StationView, stations_key};
 use utoipa::{IntoParams, ToSchema};
 
+use super::memo::{self, JsonBytes};
 use super::registry::ListOf;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -364,14 +365,19 @@ pub async fn stations(
     user: Result<ApiUser, ApiError>,
     paging: Paging,
     Query(q): Query<StationQuery>,
-) -> Result<ApiJson<ListOf<StationView>>, ApiError> {
+) -> Result<JsonBytes, ApiError> {
     let official = user.as_ref().is_ok_and(|u| u.0.user.role.sees_whole_city());
     let f = q.filter(official)?;
-    let p = app
-        .store
-        .stations(&f, paging.page(), paging.per_page())
-        .await?;
-    Ok(ApiJson(ListOf::from_page(p, |s| s)))
+    let seen = match &user {
+        Ok(u) => u.0.seen,
+        Err(_) => app.store.change_no().await?,
+    };
+    let (page, per_page) = (paging.page(), paging.per_page());
+    memo::json(&app, seen, stations_key(&f, page, per_page), async {
+        let p = app.store.stations(&f, page, per_page).await?;
+        Ok::<_, ApiError>(ListOf::<StationView>::from_page(p, |s| s))
+    })
+    .await
 }
 
 /// One station (public while active or rectifying).

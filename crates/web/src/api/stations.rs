@@ -11,10 +11,12 @@ use stationhub_domain::clock::parse_date;
 use stationhub_domain::funds::Fen;
 use stationhub_domain::station::ActivityKind;
 use stationhub_storage::accounts::UserView;
+use stationhub_storage::applications::viewer;
 use stationhub_storage::stations::{AssessmentOutcome, IndicatorReport, Ledger, NewActivity};
 use utoipa::{IntoParams, ToSchema};
 
 use super::accounts::Created;
+use super::memo::{self, JsonBytes};
 use super::registry::ListOf;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -144,13 +146,16 @@ pub async fn indicators(
     user: ApiUser,
     Path(id): Path<i64>,
     Query(q): Query<YearQuery>,
-) -> Result<ApiJson<IndicatorReport>, ApiError> {
-    let s = app.store.station_model(&user.0.user, id).await?;
-    Ok(ApiJson(
+) -> Result<JsonBytes, ApiError> {
+    let (me, seen, today) = (&user.0.user, user.0.seen, app.clock.today());
+    let key = format!("indicators|{:?}|{id}|{:?}|{today}", viewer(me), q.year);
+    memo::json(&app, seen, key, async {
+        let s = app.store.station_model(me, id).await?;
         app.store
-            .indicator_report(&s, q.year, app.clock.today(), &app.policy)
-            .await?,
-    ))
+            .indicator_report(&s, q.year, today, &app.policy)
+            .await
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

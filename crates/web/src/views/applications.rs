@@ -25,7 +25,7 @@ use stationhub_domain::error::FieldError;
 // The form's tick boxes: the one model the PDF and Word files print too.
 use stationhub_documents::form::Tick;
 use stationhub_storage::StoreError;
-use stationhub_storage::applications::{ApplicationView, FileView};
+use stationhub_storage::applications::{ApplicationView, FileView, list_key};
 use stationhub_storage::orgs::OrgFilter;
 
 use super::{PageRejection, PageUser, Shell, render, url_encode};
@@ -405,7 +405,11 @@ async fn list_page(
         Some(f) => {
             let pg = app
                 .store
-                .list_applications(&u.user, &f, page_no, 20)
+                .memo(
+                    u.current.seen,
+                    list_key(&u.user, &f, page_no, 20),
+                    app.store.list_applications(&u.user, &f, page_no, 20),
+                )
                 .await?;
             let pages = pg.pages();
             (pg.items, pg.total, pg.page, pages)

@@ -17,7 +17,7 @@ use stationhub_domain::notice::{ObjectionInput, Outcome};
 use stationhub_domain::review::{Action, SiteInspectionInput, parse_opinion, step_of};
 use stationhub_storage::StoreError;
 use stationhub_storage::applications::ApplicationView;
-use stationhub_storage::review::{QueueItem, StationFilter, StationView};
+use stationhub_storage::review::{QueueItem, StationFilter, StationView, stations_key};
 
 use super::{Csrf, PageRejection, PageUser, Shell, render, url_encode};
 use crate::AppState;
@@ -728,18 +728,24 @@ async fn stations_page(
     csrf: Csrf,
     Query(q): Query<StationsQuery>,
 ) -> Result<Response, PageError> {
+    let f = StationFilter {
+        q: Some(q.q.clone()),
+        county: Some(q.county.clone()),
+        level: Level::parse(&q.level).ok(),
+        status: None,
+        public: true,
+    };
+    let page_no = q.page.unwrap_or(1).max(1);
+    let seen = match &u {
+        Ok(u) => u.current.seen,
+        Err(_) => app.store.change_no().await?,
+    };
     let p = app
         .store
-        .stations(
-            &StationFilter {
-                q: Some(q.q.clone()),
-                county: Some(q.county.clone()),
-                level: Level::parse(&q.level).ok(),
-                status: None,
-                public: true,
-            },
-            q.page.unwrap_or(1).max(1),
-            20,
+        .memo(
+            seen,
+            stations_key(&f, page_no, 20),
+            app.store.stations(&f, page_no, 20),
         )
         .await?;
     let page = StationsPage {
