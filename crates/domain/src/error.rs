@@ -68,6 +68,15 @@ pub enum DomainError {
         article: &'static str,
         message: String,
     },
+    /// The measures give this action to someone else (403): `article` says to whom, e.g.
+    /// "第十四条" (the station's host unit or its society). Unlike [`DomainError::Rule`] it
+    /// does not depend on the record's state: who asks may never do it.
+    #[error("{message}（{article}）")]
+    NotPermitted {
+        code: &'static str,
+        article: &'static str,
+        message: String,
+    },
     #[error("文件过大：{size_mb} MB，单个文件不能超过 20 MB")]
     FileTooLarge { size_mb: String },
 }
@@ -92,9 +101,11 @@ impl DomainError {
         match self {
             WrongCredentials | Unauthenticated => ErrorKind::Unauthenticated,
             AccountLocked { .. } | TooManySignIns | TooManyRequests => ErrorKind::TooMany,
-            AccountDisabled | PasswordChangeRequired | Forbidden | CsrfMismatch => {
-                ErrorKind::Forbidden
-            }
+            AccountDisabled
+            | PasswordChangeRequired
+            | Forbidden
+            | CsrfMismatch
+            | NotPermitted { .. } => ErrorKind::Forbidden,
             WeakPassword(_)
             | WrongCurrentPassword
             | PasswordUnchanged
@@ -126,7 +137,7 @@ impl DomainError {
             Invalid { .. } | Fields(_) => "invalid",
             Ineligible(v) => v.first().map(|v| v.code).unwrap_or("ineligible"),
             Conflict(_) => "conflict",
-            Rule { code, .. } => code,
+            Rule { code, .. } | NotPermitted { code, .. } => code,
             FileTooLarge { .. } => "file_too_large",
         }
     }
@@ -134,7 +145,9 @@ impl DomainError {
     /// The article of the measures (or of 等保 2.0) the refusal rests on, if any.
     pub fn article(&self) -> Option<&'static str> {
         match self {
-            DomainError::Rule { article, .. } => Some(article),
+            DomainError::Rule { article, .. } | DomainError::NotPermitted { article, .. } => {
+                Some(article)
+            }
             DomainError::Ineligible(v) => v.first().map(|v| v.article),
             _ => None,
         }

@@ -178,7 +178,7 @@ fn running(s: StationStatus) -> bool {
 /// one at a time; a merge names another running station.
 pub fn check_request(r: &ChangeRequest, f: &RequestFacts) -> Result<(), DomainError> {
     if !matches!(f.role, Role::HostUnit | Role::Society) || !f.is_own_station {
-        return Err(DomainError::Rule {
+        return Err(DomainError::NotPermitted {
             code: "request_not_by_host",
             article: "第十四条",
             message: "合并、重组、撤销应由该服务站的建站单位或上级学会提出书面申请".into(),
@@ -294,7 +294,7 @@ pub struct RenewalFacts {
 /// 第十三条: only the host unit, only after a passing term-end assessment, only once.
 pub fn check_renewal(f: &RenewalFacts) -> Result<(), DomainError> {
     if !f.is_host {
-        return Err(DomainError::Rule {
+        return Err(DomainError::NotPermitted {
             code: "renewal_not_by_host",
             article: "第十三条",
             message: "继续运行的申请由建站单位提出".into(),
@@ -404,15 +404,19 @@ mod tests {
             role: Role::CityCast,
             ..facts()
         };
-        let Err(DomainError::Rule { article, .. }) = check_request(&r, &f) else {
-            panic!("city CAST does not request");
-        };
-        assert_eq!(article, "第十四条");
+        // Who may never ask is refused as such (403), whatever the station's state.
+        let e = check_request(&r, &f).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Forbidden);
+        assert_eq!(e.article(), Some("第十四条"));
         let f = RequestFacts {
             is_own_station: false,
+            status: StationStatus::Removed,
+            pending_request: true,
             ..facts()
         };
-        assert!(check_request(&r, &f).is_err());
+        let e = check_request(&r, &f).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Forbidden);
+        assert_eq!(e.code(), "request_not_by_host");
         let f = RequestFacts {
             status: StationStatus::Removed,
             ..facts()
@@ -522,14 +526,19 @@ mod tests {
             ..renewal()
         };
         assert!(check_renewal(&f).is_ok());
+        // Only the host unit asks (403 for anyone else, whatever the station's state).
+        let f = RenewalFacts {
+            is_host: false,
+            term_end_grade: None,
+            ..renewal()
+        };
+        let e = check_renewal(&f).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Forbidden);
+        assert_eq!(
+            (e.code(), e.article()),
+            ("renewal_not_by_host", Some("第十三条"))
+        );
         for (f, code) in [
-            (
-                RenewalFacts {
-                    is_host: false,
-                    ..renewal()
-                },
-                "renewal_not_by_host",
-            ),
             (
                 RenewalFacts {
                     term_end_grade: None,

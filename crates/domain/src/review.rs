@@ -126,6 +126,11 @@ pub fn step_of(state: State) -> Option<&'static Step> {
 /// the form is stale), the role must own it (403), and the action must be the step's own,
 /// a return or a rejection (422).
 pub fn decide(state: State, role: Role, action: Action) -> Result<State, DomainError> {
+    // A role that owns no step (host unit, society, supervisor, admin) is refused as such,
+    // whatever state the application is in.
+    if !STEPS.iter().any(|s| s.owner == role) {
+        return Err(DomainError::Forbidden);
+    }
     let Some(step) = step_of(state) else {
         return Err(DomainError::Conflict(format!(
             "该申报书当前为“{}”，不在审核环节，可能已被他人处理（已被他人处理），请刷新页面",
@@ -133,16 +138,13 @@ pub fn decide(state: State, role: Role, action: Action) -> Result<State, DomainE
         )));
     };
     if step.owner != role {
-        return Err(match STEPS.iter().find(|s| s.owner == role) {
-            // The role has a step, but not this one: the application has moved on or is not
-            // there yet.
-            Some(_) => DomainError::Conflict(format!(
-                "该申报书当前处于“{}”环节，不由{}办理（可能已被他人处理）",
-                state.label(),
-                role.label()
-            )),
-            None => DomainError::Forbidden,
-        });
+        // The role has a step, but not this one: the application has moved on or is not
+        // there yet.
+        return Err(DomainError::Conflict(format!(
+            "该申报书当前处于“{}”环节，不由{}办理（可能已被他人处理）",
+            state.label(),
+            role.label()
+        )));
     }
     match action {
         a if a == step.forward => Ok(step.next),
@@ -267,6 +269,16 @@ mod tests {
             decide(State::CountyReview, Role::HostUnit, Action::Recommend),
             Err(DomainError::Forbidden)
         );
+        // A role with no step is refused whatever the state, in review or not.
+        for state in State::ALL {
+            for role in [Role::HostUnit, Role::Society, Role::Supervisor, Role::Admin] {
+                assert_eq!(
+                    decide(state, role, Action::Approve),
+                    Err(DomainError::Forbidden),
+                    "{role:?} at {state:?}"
+                );
+            }
+        }
         assert_eq!(
             decide(State::CountyReview, Role::CityCast, Action::Propose)
                 .unwrap_err()

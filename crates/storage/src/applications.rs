@@ -239,11 +239,10 @@ impl Store {
     /// Checks the references of a draft: the round, the unit (the user's own), the society and
     /// the experts exist.
     async fn check_draft_refs(&self, user: &UserView, d: &Draft) -> Result<(), StoreError> {
-        if user.role != Role::HostUnit {
+        // Only a host unit's staff, and only in their own unit's name (SPEC §1): naming
+        // another unit is a refusal of who asks (403), not a bad field.
+        if user.role != Role::HostUnit || user.unit_id != Some(d.unit_id) {
             return Err(DomainError::Forbidden.into());
-        }
-        if user.unit_id != Some(d.unit_id) {
-            return Err(DomainError::invalid("unit_id", "只能以本单位名义申报").into());
         }
         round::Entity::find_by_id(d.round_id)
             .filter(round::Column::Kind.eq(round::KIND_REGULAR))

@@ -999,6 +999,25 @@ impl Store {
         self.station_view(s).await
     }
 
+    /// A station as `user` (`None`: the public) may see it (SPEC §1, §5.2): an active or
+    /// rectifying one is public (the list of awarded stations); any other only for those whose
+    /// scope holds it ([`Store::station_model`]: its host unit and society, its county's
+    /// offices, the city roles and supervisors). Else "not found".
+    pub async fn visible_station(
+        &self,
+        user: Option<&UserView>,
+        id: i64,
+    ) -> Result<StationView, StoreError> {
+        let s = self.station(id).await?;
+        if !stationhub_domain::station::StationStatus::parse(&s.status)?.is_public() {
+            let Some(u) = user else {
+                return Err(DomainError::NotFound("学会服务站".into()).into());
+            };
+            self.station_model(u, id).await?;
+        }
+        Ok(s)
+    }
+
     async fn station_view(&self, s: station::Model) -> Result<StationView, StoreError> {
         Ok(self.station_views(vec![s]).await?.remove(0))
     }

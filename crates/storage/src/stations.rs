@@ -203,6 +203,12 @@ impl Store {
             .one(self.db())
             .await?
             .ok_or_else(|| DomainError::NotFound("活动记录".into()))?;
+        // Who may correct is who may record, asked before the record's state: a refusal does
+        // not depend on whether someone corrected it already.
+        let s = self.station_model(user, old.station_id).await?;
+        if !runs_station(user, &s) {
+            return Err(DomainError::Forbidden.into());
+        }
         if old.superseded_by.is_some() {
             return Err(DomainError::Conflict("该记录已被更正过，请更正最新的记录".into()).into());
         }

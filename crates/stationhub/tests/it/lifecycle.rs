@@ -83,7 +83,7 @@ async fn a_revocation_needs_the_written_request_and_city_casts_decision() {
             json!({"kind": "revoke", "reason": "企业转产"}),
         )
         .await;
-    assert_eq!(st, StatusCode::CONFLICT, "{b}");
+    assert_eq!(st, StatusCode::FORBIDDEN, "{b}");
     assert_eq!(b["error"]["article"], "第十四条");
 
     let (st, b) = s
@@ -416,7 +416,7 @@ async fn renewal_follows_a_passing_term_end_and_is_reviewed_like_a_new_applicati
             json!({}),
         )
         .await;
-    assert_eq!(st, StatusCode::CONFLICT);
+    assert_eq!(st, StatusCode::FORBIDDEN);
     let (st, b) = s
         .app
         .post(

@@ -389,19 +389,12 @@ pub async fn station(
     user: Result<ApiUser, ApiError>,
     Path(id): Path<i64>,
 ) -> Result<ApiJson<StationView>, ApiError> {
-    let s = app.store.station(id).await?;
-    let public = matches!(s.status.as_str(), "active" | "rectifying");
-    let allowed = public
-        || user.as_ref().is_ok_and(|u| {
-            let me = &u.0.user;
-            me.role.sees_whole_city()
-                || me.unit_id == Some(s.unit_id)
-                || me.society_id == Some(s.society_id)
-        });
-    if !allowed {
-        return Err(DomainError::NotFound("学会服务站".into()).into());
-    }
-    Ok(ApiJson(s))
+    let user = user.ok();
+    Ok(ApiJson(
+        app.store
+            .visible_station(user.as_ref().map(|u| &u.0.user), id)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

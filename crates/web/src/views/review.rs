@@ -863,17 +863,10 @@ async fn station_page(
         )
         .await;
     }
-    let s = app.store.station(id).await?;
-    let public = matches!(s.status.as_str(), "active" | "rectifying");
-    let allowed = public
-        || u.as_ref().is_ok_and(|u| {
-            u.user.role.sees_whole_city()
-                || u.user.unit_id == Some(s.unit_id)
-                || u.user.society_id == Some(s.society_id)
-        });
-    if !allowed {
-        return Err(DomainError::NotFound("学会服务站".into()).into());
-    }
+    let s = app
+        .store
+        .visible_station(u.as_ref().ok().map(|u| &u.user), id)
+        .await?;
     let page = StationPage {
         shell: match &u {
             Ok(u) => u.shell(),
