@@ -10,6 +10,7 @@ mod applications;
 mod audit;
 mod backup;
 mod browser;
+mod crash;
 mod dashboard;
 mod documents;
 mod exports;
