@@ -251,6 +251,8 @@ impl Store {
     /// Existing rows are kept (counties are editable; renaming one is a data change).
     pub async fn seed_reference_data(&self, policy: &Policy) -> Result<(), StoreError> {
         let tx = self.begin().await?;
+        // Servers starting together seed in turn: the second sees what the first inserted.
+        tx.lock(crate::locks::MIGRATE).await?;
         let actor = Actor::system("seed");
         let existing: HashMap<String, county::Model> = county::Entity::find()
             .all(tx.conn())

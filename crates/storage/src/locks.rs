@@ -10,6 +10,8 @@ pub(crate) const ROUNDS: i64 = 7_262_002;
 pub(crate) const DOC: i64 = 7_262_003;
 /// The working-day calendar.
 pub(crate) const CALENDAR: i64 = 7_262_004;
+/// Migrations (and the reference data seeded after them): one server at a time.
+pub(crate) const MIGRATE: i64 = 7_262_005;
 /// Submissions naming one society (第七条（七）), plus the society's id.
 pub(crate) const SOCIETY_BASE: i64 = 7_300_000_000;
 /// Approvals within one round (the quota of 第十二条), plus the round's id.

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    TransactionTrait,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use stationhub_domain::DomainError;
@@ -132,6 +132,7 @@ impl Store {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false);
+        durable_sqlite(&mut opts);
         let db = Database::connect(opts).await?;
         if backend == Backend::Sqlite {
             // WAL lets readers go on while one writer writes; it is a property of the file.
@@ -163,8 +164,13 @@ impl Store {
         Ok(())
     }
 
+    /// Applies the pending migrations, all in one transaction taken in turn (see
+    /// [`begin_migration`]): a start-up killed half-way leaves the schema as it was, and two
+    /// servers starting together on a new database migrate one after the other.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        Migrator::up(&self.db, None).await?;
+        let txn = begin_migration(&self.db, self.backend).await?;
+        Migrator::up(&txn, None).await?;
+        txn.commit().await?;
         Ok(())
     }
 
@@ -202,7 +208,7 @@ impl Store {
             Backend::Sqlite => Some(self.sqlite_writer.clone().lock_owned().await),
             Backend::Postgres => None,
         };
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db, self.backend).await?;
         Ok(Tx {
             txn,
             backend: self.backend,
@@ -251,4 +257,49 @@ impl Tx {
         }
         Ok(())
     }
+}
+
+/// SQLite commits that survive a crash of the machine, not only of the process: every
+/// connection syncs the WAL at each commit (`synchronous=FULL`; NORMAL would sync only at
+/// checkpoints and could lose the last commits at a power cut). Set here rather than left to
+/// the library's compile-time default. (WAL itself is set once, on the file, in `connect`.)
+fn durable_sqlite(opts: &mut ConnectOptions) {
+    opts.map_sqlx_sqlite_opts(|o| o.synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full));
+}
+
+/// A write transaction. On SQLite it is `BEGIN IMMEDIATE`: it takes the write lock at once
+/// (waiting its turn, up to the busy timeout) instead of reading first and failing with
+/// SQLITE_BUSY when another connection (the job loop, another process) wrote in between.
+async fn begin_write(
+    db: &DatabaseConnection,
+    backend: Backend,
+) -> Result<DatabaseTransaction, DbErr> {
+    match backend {
+        Backend::Sqlite => {
+            db.begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+        }
+        Backend::Postgres => db.begin().await,
+    }
+}
+
+/// The transaction the migrations run in, taken in turn by every server: on PostgreSQL under
+/// an advisory lock (held to its commit), on SQLite as a write transaction. Both databases
+/// roll back schema changes with the transaction.
+async fn begin_migration(
+    db: &DatabaseConnection,
+    backend: Backend,
+) -> Result<DatabaseTransaction, DbErr> {
+    let txn = begin_write(db, backend).await?;
+    if backend == Backend::Postgres {
+        txn.execute_unprepared(&format!(
+            "SELECT pg_advisory_xact_lock({})",
+            crate::locks::MIGRATE
+        ))
+        .await?;
+    }
+    Ok(txn)
 }

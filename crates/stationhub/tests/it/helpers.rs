@@ -545,3 +545,123 @@ pub fn csrf_of(html: &str) -> String {
     let start = html.find(key).expect("page has a form with a CSRF token") + key.len();
     html[start..start + html[start..].find('"').unwrap()].to_string()
 }
+
+/// A `stationhub serve` process started without waiting for it to serve, so that it can be
+/// killed at any moment, start-up included (the crash tests). SIGKILLed when dropped. Its
+/// standard error goes to a log file, shown when it fails to start.
+pub struct KillableServer {
+    child: std::process::Child,
+    first_line: std::sync::mpsc::Receiver<String>,
+    log: std::path::PathBuf,
+    base: Option<String>,
+}
+
+impl TestApp {
+    /// [`launch_server`] on this app's database, data folder and "today".
+    pub fn launch(&self) -> KillableServer {
+        launch_server(
+            &self.db_url,
+            &self.data_dir(),
+            &self.clock.today().to_string(),
+        )
+    }
+}
+
+/// Starts `stationhub serve` on `db_url` with `data_dir` (its log beside it, one file per
+/// launch) and returns at once.
+pub fn launch_server(db_url: &str, data_dir: &std::path::Path, today: &str) -> KillableServer {
+    use std::io::BufRead;
+    static N: AtomicU32 = AtomicU32::new(0);
+    std::fs::create_dir_all(data_dir).unwrap();
+    let log = data_dir.with_file_name(format!("server-{}.log", N.fetch_add(1, Ordering::Relaxed)));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stationhub"))
+        .args(["--database", db_url])
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("STATIONHUB_DATA_DIR", data_dir)
+        .env("STATIONHUB_TODAY", today)
+        .env("STATIONHUB_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, first_line) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let mut reader = std::io::BufReader::new(stdout);
+        if reader.read_line(&mut line).is_ok() && !line.is_empty() {
+            let _ = tx.send(line);
+        }
+        // Keep the pipe open (and drained) while the server lives.
+        let _ = std::io::copy(&mut reader, &mut std::io::sink());
+    });
+    KillableServer {
+        child,
+        first_line,
+        log,
+        base: None,
+    }
+}
+
+impl KillableServer {
+    /// Waits until the server says where it listens and `/healthz` answers 200; its base URL.
+    /// Panics (with the server's log) if it exits first or is not ready within `limit`.
+    pub async fn wait_ready(&mut self, limit: std::time::Duration) -> String {
+        let until = std::time::Instant::now() + limit;
+        let client = reqwest::Client::new();
+        loop {
+            if self.has_exited() {
+                panic!(
+                    "the server exited before it was ready: {:?}\n{}",
+                    self.child.try_wait(),
+                    self.log_text()
+                );
+            }
+            assert!(
+                std::time::Instant::now() < until,
+                "the server was not ready within {limit:?}\n{}",
+                self.log_text()
+            );
+            if self.base.is_none()
+                && let Ok(line) = self.first_line.try_recv()
+            {
+                let base = line
+                    .trim()
+                    .trim_start_matches("stationhub: ")
+                    .trim_end_matches('/')
+                    .to_string();
+                assert!(base.starts_with("http://"), "server said {line:?}");
+                self.base = Some(base);
+            }
+            if let Some(base) = &self.base
+                && let Ok(res) = client.get(format!("{base}/healthz")).send().await
+                && res.status() == StatusCode::OK
+            {
+                return base.clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// SIGKILL (no chance to finish anything), then reaps the process.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Whether the process has ended.
+    pub fn has_exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
+    /// What the server wrote on standard error.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for KillableServer {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}

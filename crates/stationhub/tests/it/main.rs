@@ -11,6 +11,7 @@ mod applications;
 mod audit;
 mod backup;
 mod browser;
+mod crash;
 mod dashboard;
 mod documents;
 mod exports;
