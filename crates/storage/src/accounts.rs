@@ -391,8 +391,8 @@ impl Store {
         if let Some(s) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             q = q.filter(
                 Condition::any()
-                    .add(user::Column::Username.contains(s))
-                    .add(user::Column::DisplayName.contains(s)),
+                    .add(crate::contains_text(user::Column::Username, s))
+                    .add(crate::contains_text(user::Column::DisplayName, s)),
             );
         }
         if let Some(r) = f.role {

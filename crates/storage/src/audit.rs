@@ -127,10 +127,10 @@ impl Store {
     ) -> Result<Page<AuditEntry>, StoreError> {
         let mut q = audit_log::Entity::find();
         if let Some(a) = f.actor.as_deref().filter(|s| !s.is_empty()) {
-            q = q.filter(audit_log::Column::ActorUsername.contains(a));
+            q = q.filter(crate::contains_text(audit_log::Column::ActorUsername, a));
         }
         if let Some(a) = f.action.as_deref().filter(|s| !s.is_empty()) {
-            q = q.filter(audit_log::Column::Action.starts_with(a));
+            q = q.filter(crate::starts_with_text(audit_log::Column::Action, a));
         }
         if let Some(e) = f.entity.as_deref().filter(|s| !s.is_empty()) {
             q = q.filter(audit_log::Column::Entity.eq(e));
