@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Query};
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
@@ -14,12 +14,60 @@ use stationhub_domain::account::Role;
 use stationhub_storage::accounts::CurrentSession;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, PageError};
 
-/// A JSON body whose rejections answer in the API's error shape.
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON body whose rejections answer in the API's error shape. A NUL character (`\u0000`)
+/// in it is refused (400): PostgreSQL cannot store one in text and would fail the statement.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, s: &S) -> Result<Self, ApiError> {
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::Bytes::from_request(
+            axum::extract::Request::from_parts(parts.clone(), body),
+            s,
+        )
+        .await
+        .map_err(|e| body_refusal(e.status()))?;
+        if json_has_nul(&bytes) {
+            return Err(nul_refusal());
+        }
+        // axum's own reading of it (content type, syntax, fields), from the bytes read.
+        let req = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+        let axum::Json(v) = axum::Json::<T>::from_request(req, s).await?;
+        Ok(ApiJson(v))
+    }
+}
+
+/// Whether a JSON text holds a NUL character: JSON can only write one as `\u0000` (a raw
+/// control character is a syntax error), and a backslash escaped by another is not an escape.
+pub fn json_has_nul(bytes: &[u8]) -> bool {
+    bytes.windows(6).enumerate().any(|(i, w)| {
+        w.eq_ignore_ascii_case(b"\\u0000")
+            && bytes[..i].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 0
+    })
+}
+
+/// The refusal of a NUL character in any input.
+pub fn nul_refusal() -> ApiError {
+    ApiError::bad_request("提交的内容不能包含空字符（NUL）")
+}
+
+/// A body that could not be read: too large (413), or broken off (400).
+fn body_refusal(status: StatusCode) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::Request {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "too_large",
+            message: "请求内容过大".into(),
+        }
+    } else {
+        ApiError::bad_request("请求内容无法读取")
+    }
+}
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
@@ -42,6 +90,50 @@ impl From<JsonRejection> for ApiError {
 impl<T: serde::Serialize> axum::response::IntoResponse for ApiJson<T> {
     fn into_response(self) -> axum::response::Response {
         axum::Json(self.0).into_response()
+    }
+}
+
+/// Query parameters whose rejections answer in the API's error shape: 400 in Chinese, naming
+/// the parameter (axum's own answer is English plain text).
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+/// The same for the pages: a page in Chinese.
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(PageError))]
+pub struct PageQuery<T>(pub T);
+
+/// What was wrong with a query string, in Chinese: the parameter, when serde names it.
+fn query_refusal(r: &QueryRejection) -> String {
+    let text = r.body_text();
+    let detail = text
+        .strip_prefix("Failed to deserialize query string: ")
+        .unwrap_or(&text);
+    let field = detail
+        .split_once(": ")
+        .map(|(f, _)| f)
+        .filter(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    let duplicate = detail.starts_with("duplicate field");
+    match field {
+        Some(f) => format!("查询参数“{f}”的值无效"),
+        None if duplicate => "查询参数重复".to_string(),
+        None => "查询参数无法解析".to_string(),
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        ApiError::bad_request(query_refusal(&r))
+    }
+}
+
+impl From<QueryRejection> for PageError {
+    fn from(r: QueryRejection) -> Self {
+        PageError {
+            status: StatusCode::BAD_REQUEST,
+            message: format!("{}，请从页面上的链接或筛选框进入。", query_refusal(&r)),
+        }
     }
 }
 
@@ -154,9 +246,12 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Optional
     async fn from_request(req: axum::extract::Request, s: &S) -> Result<Self, ApiError> {
         let bytes = axum::body::Bytes::from_request(req, s)
             .await
-            .map_err(|_| ApiError::bad_request("请求内容无法读取"))?;
+            .map_err(|e| body_refusal(e.status()))?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(None));
+        }
+        if json_has_nul(&bytes) {
+            return Err(nul_refusal());
         }
         serde_json::from_slice(&bytes)
             .map(|v| OptionalJson(Some(v)))
@@ -165,5 +260,25 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Optional
                 code: "bad_request",
                 message: format!("请求内容无法解析：{e}"),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_has_nul;
+
+    #[test]
+    fn a_nul_is_found_only_where_json_writes_one() {
+        assert!(json_has_nul(br#"{"a":"x\u0000y"}"#));
+        assert!(
+            json_has_nul(br#"{"a":"\\\u0000"}"#),
+            "an escaped backslash, then a NUL"
+        );
+        assert!(
+            !json_has_nul(br#"{"a":"\\u0000"}"#),
+            "the text \\u0000, no NUL"
+        );
+        assert!(!json_has_nul(br#"{"a":"\u0001 u0000"}"#));
+        assert!(!json_has_nul(b""));
     }
 }

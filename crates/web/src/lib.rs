@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .nest("/api/v1", api::router())
         .merge(views::router(state.clone()))
+        .layer(axum::middleware::from_fn(middleware::nul::layer))
         .layer(axum::middleware::from_fn(
             middleware::security_headers::layer,
         ))

@@ -13,6 +13,7 @@ mod browser;
 mod dashboard;
 mod documents;
 mod exports;
+mod hostile;
 mod import;
 mod jobs;
 mod lifecycle;

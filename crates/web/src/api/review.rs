@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::registry::ListOf;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiSession, ApiUser, ClientAddr, OptionalJson, Paging};
+use crate::extract::{ApiJson, ApiQuery, ApiSession, ApiUser, ClientAddr, OptionalJson, Paging};
 
 fn date(field: &str, s: &str) -> Result<NaiveDate, DomainError> {
     parse_date(s.trim()).map_err(|_| DomainError::invalid(field, "日期须为 YYYY-MM-DD 格式"))
@@ -363,7 +363,7 @@ pub async fn stations(
     State(app): State<AppState>,
     user: Result<ApiUser, ApiError>,
     paging: Paging,
-    Query(q): Query<StationQuery>,
+    ApiQuery(q): ApiQuery<StationQuery>,
 ) -> Result<ApiJson<ListOf<StationView>>, ApiError> {
     let official = user.as_ref().is_ok_and(|u| u.0.user.role.sees_whole_city());
     let f = q.filter(official)?;
@@ -457,7 +457,7 @@ pub struct CalendarYearJson {
 pub async fn calendar_year(
     State(app): State<AppState>,
     _user: ApiUser,
-    Query(q): Query<YearQuery>,
+    ApiQuery(q): ApiQuery<YearQuery>,
 ) -> Result<ApiJson<CalendarYearJson>, ApiError> {
     let c = app.store.calendar().await?;
     Ok(ApiJson(CalendarYearJson {
