@@ -13,6 +13,7 @@ use stationhub_domain::calendar::{CalendarDay, UnknownYears};
 use stationhub_domain::clock::parse_date;
 use stationhub_domain::notice::{ObjectionInput, Outcome};
 use stationhub_domain::review::{Action, SiteInspectionInput, parse_opinion};
+use stationhub_storage::StoreError;
 use stationhub_storage::entity::{notification, objection};
 use stationhub_storage::review::{NoticeView, QueueItem, StationFilter, StationView};
 use utoipa::{IntoParams, ToSchema};
@@ -162,8 +163,20 @@ pub async fn notice(
     Ok(ApiJson(app.store.notice(id).await?))
 }
 
-/// Objections a minute from one address, so the public form cannot be flooded.
-pub const OBJECTIONS_PER_MINUTE: u32 = 10;
+/// Counts one objection from `addr` against the hourly limit of the settings
+/// (`STATIONHUB_OBJECTIONS_PER_HOUR`), in the database so that every server shares it; past
+/// it, 429. The public form and the API count together.
+pub async fn throttle_objection(app: &AppState, addr: &str) -> Result<(), StoreError> {
+    app.store
+        .throttle(
+            &format!("objection:{addr}"),
+            app.clock.now(),
+            60,
+            app.config.objections_per_hour,
+            DomainError::TooManyRequests,
+        )
+        .await
+}
 
 /// Lodge an objection (anyone, from the first to the last day of the notice; after it: 409
 /// citing 第八条). Real name and contact are required unless the policy allows anonymity.
@@ -177,14 +190,7 @@ pub async fn lodge_objection(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<ObjectionInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    app.store
-        .throttle(
-            &format!("objection:{addr}"),
-            app.clock.now(),
-            OBJECTIONS_PER_MINUTE,
-            DomainError::TooManyRequests,
-        )
-        .await?;
+    throttle_objection(&app, &addr).await?;
     let oid = app
         .store
         .lodge_objection(id, input, &addr, app.clock.today(), &app.policy)

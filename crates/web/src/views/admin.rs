@@ -295,6 +295,8 @@ struct AuditPage {
     total: u64,
     page: u64,
     pages: u64,
+    /// The policy's floor (等保 2.0; 《网络安全法》第二十一条: at least six months).
+    retention_months: u32,
 }
 
 async fn audit_view(
@@ -325,6 +327,7 @@ async fn audit_view(
     Ok(AuditPage {
         shell: u.shell(),
         verify,
+        retention_months: app.policy.security.audit_retention_months,
         pages: p.pages(),
         total: p.total,
         page: p.page,

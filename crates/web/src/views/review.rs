@@ -513,14 +513,7 @@ async fn object(
     Form(form): Form<ObjectionForm>,
 ) -> Result<Response, PageError> {
     let result = async {
-        app.store
-            .throttle(
-                &format!("objection:{addr}"),
-                app.clock.now(),
-                crate::api::review::OBJECTIONS_PER_MINUTE,
-                DomainError::TooManyRequests,
-            )
-            .await?;
+        crate::api::review::throttle_objection(&app, &addr).await?;
         let input = ObjectionInput {
             name: Some(form.name.clone()),
             contact: form.contact.clone(),
