@@ -27,5 +27,6 @@ mod review;
 mod review_pages;
 mod s3;
 mod scale;
+mod security;
 mod station_pages;
 mod stations;
