@@ -803,3 +803,48 @@ async fn no_password_token_or_cookie_reaches_the_log() {
         "the log holds a header"
     );
 }
+
+/// docs/security.md names a test for each requirement: every name it gives is a test that
+/// exists (`module::name` in this suite, `crate::path::tests::name` for unit tests).
+#[test]
+fn every_test_docs_security_names_exists() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let doc = std::fs::read_to_string(root.join("docs/security.md")).unwrap();
+    let mut named = 0;
+    for token in doc.split('`').skip(1).step_by(2) {
+        let parts: Vec<&str> = token.split("::").collect();
+        let is_name = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        };
+        // `module::test` and `crate::module::tests::test` in the introduction are patterns.
+        if parts.len() < 2 || !parts.iter().all(|p| is_name(p)) || parts.contains(&"module") {
+            continue;
+        }
+        let file = match parts[0] {
+            "stationhub_domain" | "stationhub_web" | "stationhub_storage" => {
+                let krate = &parts[0]["stationhub_".len()..];
+                assert_eq!(parts[parts.len() - 2], "tests", "{token}");
+                root.join(format!(
+                    "crates/{krate}/src/{}.rs",
+                    parts[1..parts.len() - 2].join("/")
+                ))
+            }
+            module if parts.len() == 2 => {
+                root.join(format!("crates/stationhub/tests/it/{module}.rs"))
+            }
+            _ => panic!("{token}: not a test name"),
+        };
+        let source = std::fs::read_to_string(&file)
+            .unwrap_or_else(|_| panic!("{token}: no {}", file.display()));
+        let name = parts[parts.len() - 1];
+        assert!(
+            source.contains(&format!("fn {name}(")),
+            "{token}: no such test in {}",
+            file.display()
+        );
+        named += 1;
+    }
+    assert!(named > 40, "only {named} tests named");
+}
