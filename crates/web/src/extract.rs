@@ -1,12 +1,12 @@
 //! Extractors: who is asking (bearer token for the API, session cookie for pages), from where,
 //! JSON bodies with JSON errors, and paging.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Query};
 use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, HeaderName};
 use axum::http::request::Parts;
 use serde::Deserialize;
 use stationhub_domain::DomainError;
@@ -15,6 +15,8 @@ use stationhub_storage::accounts::CurrentSession;
 
 use crate::AppState;
 use crate::error::{ApiError, PageError};
+
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
 /// A JSON body whose rejections answer in the API's error shape. A NUL character (`\u0000`)
 /// in it is refused (400): PostgreSQL cannot store one in text and would fail the statement.
@@ -137,22 +139,114 @@ impl From<QueryRejection> for PageError {
     }
 }
 
-/// The client's address (the TCP peer).
+/// The client's address: the TCP peer, or — when the peer is a proxy the settings trust
+/// (`--trusted-proxies`, e.g. the nginx in front) — the address the proxy saw, from
+/// `X-Forwarded-For`. Without this, every request behind a proxy would come from the proxy,
+/// and the per-address limits on sign-in and objections would hold for everyone at once.
 #[derive(Debug, Clone)]
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let Some(peer) = peer else {
+            return Ok(ClientAddr("unknown".into()));
+        };
+        let forwarded = parts
+            .headers
+            .get_all(X_FORWARDED_FOR)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
         Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_else(|| "unknown".into()),
+            client_of(peer, &forwarded, &app.config.trusted_proxies).to_string(),
         ))
     }
+}
+
+/// A network the settings trust as a proxy: an address, or `ADDR/PREFIX`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl std::str::FromStr for ProxyNet {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let addr: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("not an IP address or network: {s:?}"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("bad prefix length in {s:?}"))?,
+        };
+        Ok(ProxyNet { addr, prefix })
+    }
+}
+
+impl ProxyNet {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        // An IPv4 peer may show as ::ffff:a.b.c.d on a dual-stack socket.
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        // The first `prefix` bits of `width` agree.
+        let same = |a: u128, b: u128, width: u32| {
+            let shift = width - u32::from(self.prefix);
+            shift >= 128 || a >> shift == b >> shift
+        };
+        match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => same(u32::from(n).into(), u32::from(a).into(), 32),
+            (IpAddr::V6(n), IpAddr::V6(a)) => same(n.into(), a.into(), 128),
+            _ => false,
+        }
+    }
+}
+
+/// The client behind `peer`: if `peer` is trusted, the right-most address of
+/// `X-Forwarded-For` that is not itself a trusted proxy (entries further left are whatever the
+/// client claimed, and are not believed); otherwise `peer`.
+pub fn client_of(peer: IpAddr, forwarded: &str, trusted: &[ProxyNet]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded.rsplit(',') {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(ip) {
+                    break;
+                }
+            }
+            // Not an address: stop at what was last believed.
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
@@ -265,7 +359,68 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Optional
 
 #[cfg(test)]
 mod tests {
-    use super::json_has_nul;
+    use super::{ProxyNet, client_of, json_has_nul};
+
+    fn nets(list: &[&str]) -> Vec<ProxyNet> {
+        list.iter().map(|n| n.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn the_client_is_taken_from_a_trusted_proxy_only() {
+        let trusted = nets(&["127.0.0.1", "::1", "10.0.0.0/8"]);
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        // Straight from the client: its own address, whatever it claims.
+        assert_eq!(
+            client_of(ip("203.0.113.9"), "1.2.3.4", &trusted),
+            ip("203.0.113.9")
+        );
+        // Through the proxy: the address the proxy saw.
+        assert_eq!(
+            client_of(ip("127.0.0.1"), "203.0.113.9", &trusted),
+            ip("203.0.113.9")
+        );
+        // A client that sends its own header: only the right-most hop is believed.
+        assert_eq!(
+            client_of(ip("127.0.0.1"), "1.2.3.4, 203.0.113.9", &trusted),
+            ip("203.0.113.9")
+        );
+        // Two proxies of our own (10.x, then loopback).
+        assert_eq!(
+            client_of(ip("127.0.0.1"), "203.0.113.9, 10.1.2.3", &trusted),
+            ip("203.0.113.9")
+        );
+        // No header, or junk: the peer.
+        assert_eq!(client_of(ip("127.0.0.1"), "", &trusted), ip("127.0.0.1"));
+        assert_eq!(client_of(ip("::1"), "unknown", &trusted), ip("::1"));
+        // Nothing trusted: never the header.
+        assert_eq!(
+            client_of(ip("127.0.0.1"), "203.0.113.9", &[]),
+            ip("127.0.0.1")
+        );
+    }
+
+    #[test]
+    fn proxy_networks() {
+        let n: ProxyNet = "10.0.0.0/8".parse().unwrap();
+        assert!(n.contains("10.200.3.4".parse().unwrap()));
+        assert!(!n.contains("11.0.0.1".parse().unwrap()));
+        assert!(
+            n.contains("::ffff:10.0.0.7".parse().unwrap()),
+            "IPv4-mapped"
+        );
+        assert!(!n.contains("::1".parse().unwrap()));
+        let one: ProxyNet = "192.168.1.5".parse().unwrap();
+        assert!(one.contains("192.168.1.5".parse().unwrap()));
+        assert!(!one.contains("192.168.1.6".parse().unwrap()));
+        let v6: ProxyNet = "fd00::/8".parse().unwrap();
+        assert!(v6.contains("fd12::1".parse().unwrap()));
+        assert!(!v6.contains("fe80::1".parse().unwrap()));
+        let all: ProxyNet = "0.0.0.0/0".parse().unwrap();
+        assert!(all.contains("8.8.8.8".parse().unwrap()));
+        for bad in ["", "x", "10.0.0.0/33", "::/129", "1.2.3.4/"] {
+            assert!(bad.parse::<ProxyNet>().is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn a_nul_is_found_only_where_json_writes_one() {

@@ -26,6 +26,9 @@ use stationhub_storage::Store;
 use stationhub_storage::files::FileStore;
 use tower_http::trace::TraceLayer;
 
+/// The proxies trusted unless the settings say otherwise: this machine.
+pub const DEFAULT_TRUSTED_PROXIES: &str = "127.0.0.1,::1";
+
 /// Settings the server runs with (SPEC §5: flags or environment).
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -39,6 +42,9 @@ pub struct Config {
     pub secure_cookies: bool,
     /// How often the job loop looks for work queued by other servers.
     pub jobs_interval: std::time::Duration,
+    /// Proxies whose `X-Forwarded-For` names the client (`--trusted-proxies`); by default the
+    /// machine itself (an nginx in front on the same host).
+    pub trusted_proxies: Vec<extract::ProxyNet>,
 }
 
 impl Default for Config {
@@ -48,6 +54,10 @@ impl Default for Config {
             objections_per_hour: 20,
             secure_cookies: false,
             jobs_interval: jobs::INTERVAL,
+            trusted_proxies: DEFAULT_TRUSTED_PROXIES
+                .split(',')
+                .filter_map(|n| n.parse().ok())
+                .collect(),
         }
     }
 }

@@ -848,3 +848,53 @@ fn every_test_docs_security_names_exists() {
     }
     assert!(named > 40, "only {named} tests named");
 }
+
+/// Behind the proxy of docs/deploy.md every request comes from the proxy: the per-address
+/// limits count the client `X-Forwarded-For` names — but only when the proxy is trusted, and
+/// only the address the proxy itself added.
+#[tokio::test]
+async fn the_limits_count_the_client_behind_a_trusted_proxy() {
+    let app = TestApp::builder().signin_per_minute(2).spawn().await;
+    let wrong = async |from: &reqwest::Client, forwarded: &str| {
+        from.post(app.url("/api/v1/session"))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"username": "nobody", "password": "Wrong#2023yy"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    let proxy = client_from("127.0.0.1");
+    let stranger = client_from("127.0.0.5");
+    // The counters are per clock minute: a round in which the minute turns is run again.
+    let minute = || chrono::Utc::now().timestamp().div_euclid(60);
+    for round in ["1", "2"] {
+        let started = minute();
+        let client = |n: &str| format!("203.0.113.{round}{n}");
+        // Through the trusted proxy: two clients, counted apart.
+        let a = [
+            wrong(&proxy, &client("1")).await,
+            wrong(&proxy, &client("1")).await,
+            wrong(&proxy, &client("1")).await,
+        ];
+        let b = wrong(&proxy, &client("2")).await;
+        // A client that writes its own header in front: the proxy's entry still counts.
+        let spoofed = wrong(&proxy, &format!("198.51.100.7, {}", client("1"))).await;
+        // Not through a trusted proxy: the header is not believed.
+        let s = [
+            wrong(&stranger, &client("3")).await,
+            wrong(&stranger, &client("4")).await,
+            wrong(&stranger, &client("5")).await,
+        ];
+        if minute() != started {
+            continue;
+        }
+        let (no, many) = (StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(a, [no, no, many], "one client behind the proxy");
+        assert_eq!(b, no, "another client behind the proxy");
+        assert_eq!(spoofed, many, "a header written by the client");
+        assert_eq!(s, [no, no, many], "an untrusted peer is counted as itself");
+        return;
+    }
+    panic!("the minute turned in both rounds");
+}
