@@ -109,6 +109,19 @@ pub struct SecurityPolicy {
     pub lockout_after_failures: u32,
     pub lockout_minutes: u32,
     pub session_idle_minutes: u32,
+    /// How long the audit log is kept at the least, in months: never below
+    /// [`MIN_AUDIT_RETENTION_MONTHS`]. stationhub itself deletes no audit entry (the hash chain
+    /// would break); this is the floor for any archiving an operator does.
+    #[serde(default = "min_audit_retention_months")]
+    pub audit_retention_months: u32,
+}
+
+/// 等保 2.0 (安全审计) with 《网络安全法》第二十一条（三）: network logs are kept no less than
+/// six months.
+pub const MIN_AUDIT_RETENTION_MONTHS: u32 = 6;
+
+fn min_audit_retention_months() -> u32 {
+    MIN_AUDIT_RETENTION_MONTHS
 }
 
 /// Why a policy file was refused: the line (1-based, when known) and the reason.
@@ -199,6 +212,14 @@ impl Policy {
                 "锁定次数、锁定时长与会话超时须大于 0".into(),
             ));
         }
+        if s.audit_retention_months < MIN_AUDIT_RETENTION_MONTHS {
+            return Err((
+                "audit_retention_months",
+                format!(
+                    "审计日志保存期限不能少于 {MIN_AUDIT_RETENTION_MONTHS} 个月（《网络安全法》第二十一条、等保 2.0 安全审计）"
+                ),
+            ));
+        }
         Ok(())
     }
 
@@ -286,6 +307,45 @@ mod tests {
         let err = Policy::from_toml(&text).unwrap_err();
         assert!(err.reason.contains("105"), "{err}");
         assert!(err.to_string().starts_with("第 "), "{err}");
+    }
+
+    #[test]
+    fn the_audit_log_is_kept_at_least_six_months() {
+        let p = Policy::from_toml(DEFAULT_POLICY_TOML).unwrap();
+        assert_eq!(p.security.audit_retention_months, 6);
+        // Longer is fine; a file without the key keeps the floor.
+        let text = DEFAULT_POLICY_TOML
+            .replace("audit_retention_months = 6", "audit_retention_months = 36");
+        assert_eq!(
+            Policy::from_toml(&text)
+                .unwrap()
+                .security
+                .audit_retention_months,
+            36
+        );
+        let text = DEFAULT_POLICY_TOML.replace("audit_retention_months = 6", "");
+        assert_eq!(
+            Policy::from_toml(&text)
+                .unwrap()
+                .security
+                .audit_retention_months,
+            6
+        );
+        for short in [0, 1, 5] {
+            let text = DEFAULT_POLICY_TOML.replace(
+                "audit_retention_months = 6",
+                &format!("audit_retention_months = {short}"),
+            );
+            let err = Policy::from_toml(&text).unwrap_err();
+            assert!(err.reason.contains("不能少于 6 个月"), "{err}");
+            assert!(err.reason.contains("网络安全法"), "{err}");
+            let line = text
+                .lines()
+                .position(|l| l.starts_with("audit_retention_months"))
+                .unwrap()
+                + 1;
+            assert_eq!(err.line, Some(line), "{err}");
+        }
     }
 
     #[test]

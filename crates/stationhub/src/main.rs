@@ -136,7 +136,19 @@ struct ServeArgs {
     /// Sign-in attempts allowed per client address and minute.
     #[arg(long, env = "STATIONHUB_SIGNIN_PER_MINUTE", default_value_t = 60)]
     signin_per_minute: u32,
-    /// Mark cookies Secure (when served over HTTPS).
+    /// Objections to public notices allowed per client address and clock hour (public form and
+    /// API together), counted in the database: the limit holds across servers.
+    #[arg(long, env = "STATIONHUB_OBJECTIONS_PER_HOUR", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    objections_per_hour: u32,
+    /// Proxies (addresses or networks, comma-separated, e.g. 10.0.0.0/8) whose X-Forwarded-For
+    /// names the client: the per-address limits then count each client, not the proxy. Empty
+    /// to trust none.
+    #[arg(long, env = "STATIONHUB_TRUSTED_PROXIES", value_delimiter = ',',
+          default_value = stationhub_web::DEFAULT_TRUSTED_PROXIES)]
+    trusted_proxies: Vec<String>,
+    /// Served over HTTPS (behind a TLS proxy): mark cookies Secure and send
+    /// Strict-Transport-Security (HSTS, one year).
     #[arg(long, env = "STATIONHUB_SECURE_COOKIES")]
     secure_cookies: bool,
     /// Mail notifications too: smtp://[USER:PASS@]HOST[:PORT][?tls=required] or
@@ -262,7 +274,17 @@ async fn serve(g: &Global, store: Store, policy: Policy, args: &ServeArgs) -> Re
     let clock = Clock::from_env().map_err(|e| anyhow!(e))?;
     let config = Config {
         signin_per_minute: args.signin_per_minute,
+        objections_per_hour: args.objections_per_hour,
         secure_cookies: args.secure_cookies,
+        trusted_proxies: args
+            .trusted_proxies
+            .iter()
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| {
+                n.parse()
+                    .map_err(|e: String| anyhow!("--trusted-proxies: {e}"))
+            })
+            .collect::<Result<_>>()?,
         jobs_interval: std::time::Duration::from_secs(args.jobs_interval_secs),
     };
     let mailer = match args.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) {

@@ -75,6 +75,9 @@ pub struct NewUser {
     pub email: Option<String>,
 }
 
+/// The longest window [`Store::throttle`] counts in: an hour.
+pub const MAX_THROTTLE_WINDOW_MINUTES: i64 = 60;
+
 /// A signed-in session: the token is shown once, only its hash is stored.
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -508,8 +511,8 @@ impl Store {
         if let Some(s) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             q = q.filter(
                 Condition::any()
-                    .add(user::Column::Username.contains(s))
-                    .add(user::Column::DisplayName.contains(s)),
+                    .add(crate::contains_text(user::Column::Username, s))
+                    .add(crate::contains_text(user::Column::DisplayName, s)),
             );
         }
         if let Some(r) = f.role {
@@ -538,24 +541,30 @@ impl Store {
         now: DateTime<Utc>,
         limit: u32,
     ) -> Result<(), StoreError> {
-        self.throttle(addr, now, limit, DomainError::TooManySignIns)
+        self.throttle(addr, now, 1, limit, DomainError::TooManySignIns)
             .await
     }
 
-    /// Counts one attempt under `key` in the current minute; past `limit`, refuses with `err`.
+    /// Counts one attempt under `key` in the current window of `window_minutes` (1 to
+    /// [`MAX_THROTTLE_WINDOW_MINUTES`]; windows start on the clock, e.g. every full hour);
+    /// past `limit` in the window, refuses with `err`. The counters are rows of the database
+    /// (`signin_throttle`, keyed by `key` and the window's first minute), so every server
+    /// counting under one key counts the same attempts.
     pub async fn throttle(
         &self,
         key: &str,
         now: DateTime<Utc>,
+        window_minutes: i64,
         limit: u32,
         err: DomainError,
     ) -> Result<(), StoreError> {
-        let addr = key;
+        let window = window_minutes.clamp(1, MAX_THROTTLE_WINDOW_MINUTES);
         let minute = now.timestamp().div_euclid(60);
+        let start = minute - minute.rem_euclid(window);
         let tx = self.begin().await?;
         signin_throttle::Entity::insert(signin_throttle::ActiveModel {
-            client_addr: Set(addr.to_string()),
-            minute: Set(minute),
+            client_addr: Set(key.to_string()),
+            minute: Set(start),
             attempts: Set(1),
         })
         .on_conflict(
@@ -571,14 +580,14 @@ impl Store {
         )
         .exec_without_returning(tx.conn())
         .await?;
-        let attempts = signin_throttle::Entity::find_by_id((addr.to_string(), minute))
+        let attempts = signin_throttle::Entity::find_by_id((key.to_string(), start))
             .one(tx.conn())
             .await?
             .map(|r| r.attempts)
             .unwrap_or(1);
-        // Old minutes are of no further use.
+        // Windows that ended before the longest one could still run are of no further use.
         signin_throttle::Entity::delete_many()
-            .filter(signin_throttle::Column::Minute.lt(minute - 5))
+            .filter(signin_throttle::Column::Minute.lt(minute - 2 * MAX_THROTTLE_WINDOW_MINUTES))
             .exec(tx.conn())
             .await?;
         tx.commit().await?;

@@ -538,13 +538,13 @@ impl Store {
         if let Some(s) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             q = q.filter(
                 Condition::any()
-                    .add(C::StationName.contains(s))
+                    .add(crate::contains_text(C::StationName, s))
                     .add(
                         C::UnitId.in_subquery(
                             Query::select()
                                 .column(unit::Column::Id)
                                 .from(unit::Entity)
-                                .and_where(unit::Column::Name.contains(s))
+                                .and_where(crate::contains_text(unit::Column::Name, s))
                                 .to_owned(),
                         ),
                     )
@@ -553,7 +553,7 @@ impl Store {
                             Query::select()
                                 .column(society::Column::Id)
                                 .from(society::Entity)
-                                .and_where(society::Column::Name.contains(s))
+                                .and_where(crate::contains_text(society::Column::Name, s))
                                 .to_owned(),
                         ),
                     ),

@@ -7,6 +7,7 @@ use sea_orm::{
     QuerySelect, Set,
 };
 use serde::Serialize;
+use stationhub_domain::DomainError;
 use stationhub_domain::audit::{AuditEntry, ChainBreak, ChainVerifier, GENESIS_HASH};
 
 use crate::entity::{audit_head, audit_log};
@@ -129,18 +130,33 @@ impl Store {
     ) -> Result<Page<AuditEntry>, StoreError> {
         let mut q = audit_log::Entity::find();
         if let Some(a) = f.actor.as_deref().filter(|s| !s.is_empty()) {
-            q = q.filter(audit_log::Column::ActorUsername.contains(a));
+            q = q.filter(crate::contains_text(audit_log::Column::ActorUsername, a));
         }
         if let Some(a) = f.action.as_deref().filter(|s| !s.is_empty()) {
-            q = q.filter(audit_log::Column::Action.starts_with(a));
+            q = q.filter(crate::starts_with_text(audit_log::Column::Action, a));
         }
         if let Some(e) = f.entity.as_deref().filter(|s| !s.is_empty()) {
             q = q.filter(audit_log::Column::Entity.eq(e));
         }
-        if let Some(d) = f.from.as_deref().filter(|s| !s.is_empty()) {
+        // The dates are compared as text, so only a real date may be: "'" or "x" would
+        // sort before or after every entry and list them all.
+        let date = |field: &str, label: &str, d: &str| {
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                DomainError::invalid(field, format!("{label}须为 YYYY-MM-DD 格式的日期"))
+            })
+        };
+        let from = f.from.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let to = f.to.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if let Some(d) = from {
+            date("from", "起始日期", d)?;
+        }
+        if let Some(d) = to {
+            date("to", "截止日期", d)?;
+        }
+        if let Some(d) = from {
             q = q.filter(audit_log::Column::At.gte(d));
         }
-        if let Some(d) = f.to.as_deref().filter(|s| !s.is_empty()) {
+        if let Some(d) = to {
             // Every instant of that day sorts before the next day's date.
             q = q.filter(audit_log::Column::At.lt(format!("{d}\u{ffff}")));
         }

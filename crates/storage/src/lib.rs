@@ -30,6 +30,40 @@ mod store;
 pub use memo::{ChangeNo, MemoStats};
 pub use store::{Actor, Backend, MEMO_MB, Page, Store, StoreError, Tx};
 
+/// `column LIKE '%text%'` with the text taken literally: its own `%`, `_` and `\\` are escaped.
+/// (sea-orm's `contains` passes them on as wildcards, so that a search for "%" or "_" listed
+/// every row.)
+pub(crate) fn contains_text<C: sea_orm::ColumnTrait>(
+    column: C,
+    text: &str,
+) -> sea_orm::sea_query::Expr {
+    like_text(column, &format!("%{}%", escape_like(text)))
+}
+
+/// `column LIKE 'text%'`, the text taken literally (see [`contains_text`]).
+pub(crate) fn starts_with_text<C: sea_orm::ColumnTrait>(
+    column: C,
+    text: &str,
+) -> sea_orm::sea_query::Expr {
+    like_text(column, &format!("{}%", escape_like(text)))
+}
+
+fn like_text<C: sea_orm::ColumnTrait>(column: C, pattern: &str) -> sea_orm::sea_query::Expr {
+    use sea_orm::sea_query::{ExprTrait, LikeExpr};
+    sea_orm::sea_query::Expr::col(column.as_column_ref()).like(LikeExpr::new(pattern).escape('\\'))
+}
+
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The last page a list will seek to; beyond it lists are simply empty.
 pub const MAX_PAGE: u64 = 1_000_000;
 

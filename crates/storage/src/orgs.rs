@@ -184,8 +184,8 @@ impl Store {
         if let Some(s) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             q = q.filter(
                 Condition::any()
-                    .add(unit::Column::Name.contains(s))
-                    .add(unit::Column::CreditCode.contains(s)),
+                    .add(crate::contains_text(unit::Column::Name, s))
+                    .add(crate::contains_text(unit::Column::CreditCode, s)),
             );
         }
         if let Some(c) = f.county_id {
@@ -291,7 +291,7 @@ impl Store {
     ) -> Result<Page<society::Model>, StoreError> {
         let mut q = society::Entity::find();
         if let Some(s) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            q = q.filter(society::Column::Name.contains(s));
+            q = q.filter(crate::contains_text(society::Column::Name, s));
         }
         if let Some(id) = f.only_id {
             q = q.filter(society::Column::Id.eq(id));

@@ -960,8 +960,8 @@ impl Store {
         if let Some(s) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             q = q.filter(
                 Condition::any()
-                    .add(station::Column::Name.contains(s))
-                    .add(station::Column::DocumentNumber.contains(s)),
+                    .add(crate::contains_text(station::Column::Name, s))
+                    .add(crate::contains_text(station::Column::DocumentNumber, s)),
             );
         }
         let total = q.clone().count(self.db()).await?;

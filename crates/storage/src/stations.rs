@@ -1141,7 +1141,7 @@ impl Store {
             );
         }
         if let Some(s) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            visible = visible.add(station::Column::Name.contains(s));
+            visible = visible.add(crate::contains_text(station::Column::Name, s));
         }
         let mut q = assessment::Entity::find().filter(
             assessment::Column::StationId.in_subquery(

@@ -26,23 +26,38 @@ use stationhub_storage::Store;
 use stationhub_storage::files::FileStore;
 use tower_http::trace::TraceLayer;
 
+/// The proxies trusted unless the settings say otherwise: this machine.
+pub const DEFAULT_TRUSTED_PROXIES: &str = "127.0.0.1,::1";
+
 /// Settings the server runs with (SPEC §5: flags or environment).
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Sign-in attempts allowed per client address and minute (`STATIONHUB_SIGNIN_PER_MINUTE`).
     pub signin_per_minute: u32,
-    /// Mark cookies `Secure` (behind HTTPS).
+    /// Objections to public notices allowed per client address and hour
+    /// (`STATIONHUB_OBJECTIONS_PER_HOUR`), counted in the database.
+    pub objections_per_hour: u32,
+    /// Served over HTTPS (behind a TLS proxy): cookies are `Secure` and every answer carries
+    /// `Strict-Transport-Security`.
     pub secure_cookies: bool,
     /// How often the job loop looks for work queued by other servers.
     pub jobs_interval: std::time::Duration,
+    /// Proxies whose `X-Forwarded-For` names the client (`--trusted-proxies`); by default the
+    /// machine itself (an nginx in front on the same host).
+    pub trusted_proxies: Vec<extract::ProxyNet>,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
             signin_per_minute: 60,
+            objections_per_hour: 20,
             secure_cookies: false,
             jobs_interval: jobs::INTERVAL,
+            trusted_proxies: DEFAULT_TRUSTED_PROXIES
+                .split(',')
+                .filter_map(|n| n.parse().ok())
+                .collect(),
         }
     }
 }
@@ -99,7 +114,11 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .nest("/api/v1", api::router())
         .merge(views::router(state.clone()))
-        .layer(axum::middleware::from_fn(
+        .layer(axum::middleware::from_fn(middleware::nul::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            middleware::security_headers::Headers {
+                hsts: state.config.secure_cookies,
+            },
             middleware::security_headers::layer,
         ))
         .layer(axum::middleware::from_fn(metrics::track))

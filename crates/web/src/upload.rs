@@ -94,6 +94,9 @@ pub async fn receive(mut multipart: Multipart) -> Result<Received, ApiError> {
             });
         } else {
             let text = field.text().await.map_err(|e| multipart_error(&e))?;
+            if text.contains('\0') {
+                return Err(crate::extract::nul_refusal());
+            }
             fields.insert(name, text);
         }
     }

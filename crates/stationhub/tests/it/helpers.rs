@@ -665,3 +665,48 @@ impl Drop for KillableServer {
         self.kill9();
     }
 }
+
+// ---------------------------------------------------------------- hostile input and 等保 baseline
+
+impl Builder {
+    /// `--secure-cookies`: served over HTTPS (Secure cookies, HSTS).
+    pub fn secure_cookies(mut self) -> Self {
+        self.config.secure_cookies = true;
+        self
+    }
+}
+
+impl TestApp {
+    /// [`TestApp::server_process_with`], with the server's log (standard error) written to
+    /// `log`, to read what it wrote.
+    pub fn server_process_logged(
+        &self,
+        envs: &[(&str, &str)],
+        log: &std::path::Path,
+    ) -> ServerProcess {
+        use std::io::BufRead;
+        let file = std::fs::File::create(log).unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stationhub"))
+            .args(["--database", &self.db_url])
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("STATIONHUB_DATA_DIR", self.data_dir())
+            .env("STATIONHUB_TODAY", self.clock.today().to_string())
+            .envs(envs.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(file)
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .trim()
+            .trim_start_matches("stationhub: ")
+            .trim_end_matches('/')
+            .to_string();
+        assert!(base.starts_with("http://"), "server said {line:?}");
+        ServerProcess { child, base }
+    }
+}

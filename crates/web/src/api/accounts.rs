@@ -1,6 +1,6 @@
 //! Sessions, the signed-in user, accounts and counties.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiSession, ApiUser, ClientAddr, Paging};
+use crate::extract::{ApiJson, ApiQuery, ApiSession, ApiUser, ClientAddr, Paging};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SignInRequest {
@@ -252,7 +252,7 @@ pub async fn list_users(
     State(app): State<AppState>,
     user: ApiUser,
     paging: Paging,
-    Query(q): Query<UserQuery>,
+    ApiQuery(q): ApiQuery<UserQuery>,
 ) -> Result<ApiJson<UserPage>, ApiError> {
     user.require(&[Role::Admin])?;
     let role = match q.role.as_deref().filter(|r| !r.is_empty()) {

@@ -2,7 +2,7 @@
 //! submission (SPEC §5.1).
 
 use axum::body::Body;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -22,7 +22,7 @@ use super::memo::{self, JsonBytes};
 use super::registry::ListOf;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody, ViolationJson};
-use crate::extract::{ApiJson, ApiUser, OptionalJson, Paging};
+use crate::extract::{ApiJson, ApiQuery, ApiUser, OptionalJson, Paging};
 
 /// Parses the form's content; a host unit's own unit is taken when `unit_id` is left out.
 fn draft_of(
@@ -132,7 +132,7 @@ pub async fn list(
     State(app): State<AppState>,
     user: ApiUser,
     paging: Paging,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<JsonBytes, ApiError> {
     let (me, f) = (&user.0.user, q.filter()?);
     let (page, per_page) = (paging.page(), paging.per_page());
@@ -305,7 +305,7 @@ pub async fn check(
     State(app): State<AppState>,
     user: ApiUser,
     Path(id): Path<i64>,
-    Query(q): Query<RouteRequest>,
+    ApiQuery(q): ApiQuery<RouteRequest>,
 ) -> Result<ApiJson<CheckResult>, ApiError> {
     let violations = app
         .store

@@ -1,6 +1,6 @@
 //! The audit log, for the administrator and the supervisors (第十八条).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use stationhub_domain::account::Role;
 use stationhub_domain::audit::AuditEntry;
@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiUser, Paging};
+use crate::extract::{ApiJson, ApiQuery, ApiUser, Paging};
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AuditQuery {
@@ -90,7 +90,7 @@ pub async fn list(
     State(app): State<AppState>,
     user: ApiUser,
     paging: Paging,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<ApiJson<AuditPage>, ApiError> {
     user.require(&[Role::Admin, Role::Supervisor])?;
     let p = app

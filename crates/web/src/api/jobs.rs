@@ -1,7 +1,7 @@
 //! The background jobs for the administrator: what is queued, running, done or failed (with
 //! its error), and a retry for a failed one.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use stationhub_storage::entity::job;
 use stationhub_storage::jobs::JobCounts;
@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiUser, Paging};
+use crate::extract::{ApiJson, ApiQuery, ApiUser, Paging};
 
 #[derive(Debug, Deserialize, IntoParams, Default)]
 pub struct JobQuery {
@@ -36,7 +36,7 @@ pub async fn list(
     State(app): State<AppState>,
     user: ApiUser,
     paging: Paging,
-    Query(q): Query<JobQuery>,
+    ApiQuery(q): ApiQuery<JobQuery>,
 ) -> Result<ApiJson<JobList>, ApiError> {
     let p = app
         .store

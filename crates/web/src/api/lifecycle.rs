@@ -1,7 +1,7 @@
 //! After the term and changes of a station over the API (第十三条、第十四条), and the fund
 //! overview (第十五条至第十九条).
 
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::accounts::Created;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiUser};
+use crate::extract::{ApiJson, ApiQuery, ApiUser};
 
 /// A merge / reorganisation / revocation request (第十四条).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -189,7 +189,7 @@ pub struct OverviewQuery {
 pub async fn fund_overview(
     State(app): State<AppState>,
     user: ApiUser,
-    Query(q): Query<OverviewQuery>,
+    ApiQuery(q): ApiQuery<OverviewQuery>,
 ) -> Result<ApiJson<FundOverview>, ApiError> {
     Ok(ApiJson(
         app.store

@@ -1,6 +1,6 @@
 //! Host units, societies and their experts, and rounds (申报批次).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::accounts::Created;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiUser, Paging};
+use crate::extract::{ApiJson, ApiQuery, ApiUser, Paging};
 
 /// A page of any list: `{items, total, page, per_page}` (SPEC §5.2).
 #[derive(Debug, Serialize, ToSchema)]
@@ -126,7 +126,7 @@ pub async fn list_units(
     State(app): State<AppState>,
     user: ApiUser,
     paging: Paging,
-    Query(q): Query<NameQuery>,
+    ApiQuery(q): ApiQuery<NameQuery>,
 ) -> Result<ApiJson<ListOf<UnitView>>, ApiError> {
     let mut f = unit_scope(&user.0.user)?;
     f.q = q.q;
@@ -214,7 +214,7 @@ pub async fn list_societies(
     State(app): State<AppState>,
     _user: ApiUser,
     paging: Paging,
-    Query(q): Query<NameQuery>,
+    ApiQuery(q): ApiQuery<NameQuery>,
 ) -> Result<ApiJson<ListOf<society::Model>>, ApiError> {
     let p = app
         .store

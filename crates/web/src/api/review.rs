@@ -13,6 +13,7 @@ use stationhub_domain::calendar::{CalendarDay, UnknownYears};
 use stationhub_domain::clock::parse_date;
 use stationhub_domain::notice::{ObjectionInput, Outcome};
 use stationhub_domain::review::{Action, SiteInspectionInput, parse_opinion};
+use stationhub_storage::StoreError;
 use stationhub_storage::entity::{notification, objection};
 use stationhub_storage::review::{NoticeView, QueueItem, StationFilter, StationView, stations_key};
 use utoipa::{IntoParams, ToSchema};
@@ -21,7 +22,7 @@ use super::memo::{self, JsonBytes};
 use super::registry::ListOf;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiSession, ApiUser, ClientAddr, OptionalJson, Paging};
+use crate::extract::{ApiJson, ApiQuery, ApiSession, ApiUser, ClientAddr, OptionalJson, Paging};
 
 fn date(field: &str, s: &str) -> Result<NaiveDate, DomainError> {
     parse_date(s.trim()).map_err(|_| DomainError::invalid(field, "日期须为 YYYY-MM-DD 格式"))
@@ -163,8 +164,20 @@ pub async fn notice(
     Ok(ApiJson(app.store.notice(id).await?))
 }
 
-/// Objections a minute from one address, so the public form cannot be flooded.
-pub const OBJECTIONS_PER_MINUTE: u32 = 10;
+/// Counts one objection from `addr` against the hourly limit of the settings
+/// (`STATIONHUB_OBJECTIONS_PER_HOUR`), in the database so that every server shares it; past
+/// it, 429. The public form and the API count together.
+pub async fn throttle_objection(app: &AppState, addr: &str) -> Result<(), StoreError> {
+    app.store
+        .throttle(
+            &format!("objection:{addr}"),
+            app.clock.now(),
+            60,
+            app.config.objections_per_hour,
+            DomainError::TooManyRequests,
+        )
+        .await
+}
 
 /// Lodge an objection (anyone, from the first to the last day of the notice; after it: 409
 /// citing 第八条). Real name and contact are required unless the policy allows anonymity.
@@ -178,14 +191,7 @@ pub async fn lodge_objection(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<ObjectionInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    app.store
-        .throttle(
-            &format!("objection:{addr}"),
-            app.clock.now(),
-            OBJECTIONS_PER_MINUTE,
-            DomainError::TooManyRequests,
-        )
-        .await?;
+    throttle_objection(&app, &addr).await?;
     let oid = app
         .store
         .lodge_objection(id, input, &addr, app.clock.today(), &app.policy)
@@ -364,7 +370,7 @@ pub async fn stations(
     State(app): State<AppState>,
     user: Result<ApiUser, ApiError>,
     paging: Paging,
-    Query(q): Query<StationQuery>,
+    ApiQuery(q): ApiQuery<StationQuery>,
 ) -> Result<JsonBytes, ApiError> {
     let official = user.as_ref().is_ok_and(|u| u.0.user.role.sees_whole_city());
     let f = q.filter(official)?;
@@ -456,7 +462,7 @@ pub struct CalendarYearJson {
 pub async fn calendar_year(
     State(app): State<AppState>,
     _user: ApiUser,
-    Query(q): Query<YearQuery>,
+    ApiQuery(q): ApiQuery<YearQuery>,
 ) -> Result<ApiJson<CalendarYearJson>, ApiError> {
     let c = app.store.calendar().await?;
     Ok(ApiJson(CalendarYearJson {

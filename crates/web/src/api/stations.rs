@@ -1,7 +1,7 @@
 //! A running station over the API: activities, live indicators, assessments and the ledger
 //! (SPEC §5.1).
 
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,7 @@ use super::memo::{self, JsonBytes};
 use super::registry::ListOf;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiUser};
+use crate::extract::{ApiJson, ApiQuery, ApiUser};
 
 fn date(field: &str, s: &str) -> Result<chrono::NaiveDate, DomainError> {
     parse_date(s.trim()).map_err(|_| DomainError::invalid(field, "日期须为 YYYY-MM-DD 格式"))
@@ -145,7 +145,7 @@ pub async fn indicators(
     State(app): State<AppState>,
     user: ApiUser,
     Path(id): Path<i64>,
-    Query(q): Query<YearQuery>,
+    ApiQuery(q): ApiQuery<YearQuery>,
 ) -> Result<JsonBytes, ApiError> {
     let (me, seen, today) = (&user.0.user, user.0.seen, app.clock.today());
     let key = format!("indicators|{:?}|{id}|{:?}|{today}", viewer(me), q.year);
@@ -612,7 +612,7 @@ pub async fn list_assessments(
     State(app): State<AppState>,
     user: ApiUser,
     paging: crate::extract::Paging,
-    Query(q): Query<AssessmentQuery>,
+    ApiQuery(q): ApiQuery<AssessmentQuery>,
 ) -> Result<ApiJson<ListOf<stationhub_storage::stations::AssessmentRow>>, ApiError> {
     let p = app
         .store

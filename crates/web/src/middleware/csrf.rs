@@ -91,7 +91,9 @@ pub async fn layer(req: Request, next: Next) -> Response {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        let body = if provided.is_none() && is_form {
+        // Every form body is read here, whether or not it carries the token: one size limit
+        // (413 as a page in Chinese) and no NUL character (PostgreSQL cannot store one).
+        let body = if is_form {
             let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
                 return PageError {
                     status: axum::http::StatusCode::PAYLOAD_TOO_LARGE,
@@ -99,9 +101,21 @@ pub async fn layer(req: Request, next: Next) -> Response {
                 }
                 .into_response();
             };
-            provided = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-                .ok()
-                .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == FIELD).map(|(_, v)| v));
+            let pairs =
+                serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).unwrap_or_default();
+            if pairs
+                .iter()
+                .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+            {
+                return PageError {
+                    status: axum::http::StatusCode::BAD_REQUEST,
+                    message: "提交的内容不能包含空字符（NUL）".into(),
+                }
+                .into_response();
+            }
+            if provided.is_none() {
+                provided = pairs.into_iter().find(|(k, _)| k == FIELD).map(|(_, v)| v);
+            }
             Body::from(bytes)
         } else {
             body

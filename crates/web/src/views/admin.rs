@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use stationhub_domain::DomainError;
@@ -15,6 +15,7 @@ use stationhub_storage::audit::AuditFilter;
 use super::{PageUser, Shell, render, url_encode};
 use crate::AppState;
 use crate::error::{PageError, status_of};
+use crate::extract::PageQuery;
 
 pub struct UserRow {
     id: i64,
@@ -90,8 +91,11 @@ async fn users_view(
     let role = q
         .role
         .as_deref()
+        .map(str::trim)
         .filter(|r| !r.is_empty())
-        .and_then(|r| Role::parse(r).ok());
+        // An unknown role is refused, not taken as "every role".
+        .map(Role::parse)
+        .transpose()?;
     let page = app
         .store
         .list_users(
@@ -171,7 +175,7 @@ async fn users_view(
 pub async fn users_page(
     State(app): State<AppState>,
     u: PageUser,
-    Query(q): Query<UsersQuery>,
+    PageQuery(q): PageQuery<UsersQuery>,
 ) -> Result<Response, PageError> {
     u.require(&[Role::Admin])?;
     let page = users_view(&app, &u, q, NewUserForm::default(), None).await?;
@@ -291,6 +295,8 @@ struct AuditPage {
     total: u64,
     page: u64,
     pages: u64,
+    /// The policy's floor (等保 2.0; 《网络安全法》第二十一条: at least six months).
+    retention_months: u32,
 }
 
 async fn audit_view(
@@ -321,6 +327,7 @@ async fn audit_view(
     Ok(AuditPage {
         shell: u.shell(),
         verify,
+        retention_months: app.policy.security.audit_retention_months,
         pages: p.pages(),
         total: p.total,
         page: p.page,
@@ -351,7 +358,7 @@ async fn audit_view(
 pub async fn audit_page(
     State(app): State<AppState>,
     u: PageUser,
-    Query(f): Query<AuditQuery>,
+    PageQuery(f): PageQuery<AuditQuery>,
 ) -> Result<Response, PageError> {
     u.require(&[Role::Admin, Role::Supervisor])?;
     Ok(render(&audit_view(&app, &u, f, None).await?)?.into_response())

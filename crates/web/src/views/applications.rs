@@ -7,7 +7,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -32,6 +32,7 @@ use super::{PageRejection, PageUser, Shell, render, url_encode};
 use crate::AppState;
 use crate::api::applications::{ListQuery, file_response, store_material};
 use crate::error::{ApiError, PageError, status_of};
+use crate::extract::PageQuery;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -386,18 +387,29 @@ fn state_class(s: AppStateKind) -> &'static str {
 async fn list_page(
     State(app): State<AppState>,
     u: PageUser,
-    Query(p): Query<ListParams>,
+    PageQuery(p): PageQuery<ListParams>,
 ) -> Result<Response, PageError> {
     let page_no = p.page.trim().parse::<u64>().unwrap_or(1).max(1);
-    let query = ListQuery {
-        state: Some(p.state.clone()),
-        county: Some(p.county.clone()),
-        round: p.round.trim().parse().ok(),
-        level: Some(p.level.clone()),
-        industry: Some(p.industry.clone()),
-        q: Some(p.q.clone()),
+    // A round that is not a number matches none (it must not widen the list to every round).
+    let round = match p.round.trim() {
+        "" => Ok(None),
+        r => r
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| DomainError::invalid("round", "申报批次无效")),
     };
-    let (filter, error) = match query.filter() {
+    let filter = round.and_then(|round| {
+        ListQuery {
+            state: Some(p.state.clone()),
+            county: Some(p.county.clone()),
+            round,
+            level: Some(p.level.clone()),
+            industry: Some(p.industry.clone()),
+            q: Some(p.q.clone()),
+        }
+        .filter()
+    });
+    let (filter, error) = match filter {
         Ok(f) => (Some(f), None),
         Err(e) => (None, Some(format!("筛选条件无效：{e}"))),
     };
@@ -1163,7 +1175,7 @@ async fn edit_page(
     State(app): State<AppState>,
     u: PageUser,
     Path(id): Path<i64>,
-    Query(q): Query<FlashQuery>,
+    PageQuery(q): PageQuery<FlashQuery>,
 ) -> Result<Response, PageError> {
     host_only(&u)?;
     let v = app.store.application(&u.user, id).await?;
@@ -1544,7 +1556,7 @@ async fn upload(
     State(app): State<AppState>,
     u: PageUser,
     Path(id): Path<i64>,
-    Query(q): Query<UploadQuery>,
+    PageQuery(q): PageQuery<UploadQuery>,
     multipart: Multipart,
 ) -> Result<Response, PageError> {
     let v = editable(&app, &u, id).await?;
@@ -1816,7 +1828,7 @@ async fn view_page(
     State(app): State<AppState>,
     u: PageUser,
     Path(id): Path<i64>,
-    Query(q): Query<FlashQuery>,
+    PageQuery(q): PageQuery<FlashQuery>,
 ) -> Result<Response, PageError> {
     let v = app.store.application(&u.user, id).await?;
     let mut notices = Vec::new();

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderValue;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,7 +14,7 @@ use stationhub_storage::accounts::SessionKind;
 use super::{Csrf, PageSession, Shell, render};
 use crate::AppState;
 use crate::error::{PageError, status_of};
-use crate::extract::ClientAddr;
+use crate::extract::{ClientAddr, PageQuery};
 use crate::middleware::csrf::SESSION_COOKIE;
 
 #[derive(Template)]
@@ -64,7 +64,7 @@ fn safe_next(next: Option<&str>) -> String {
 pub async fn login_page(
     State(app): State<AppState>,
     csrf: Csrf,
-    Query(q): Query<LoginQuery>,
+    PageQuery(q): PageQuery<LoginQuery>,
 ) -> Result<Response, PageError> {
     let mut page = LoginPage::new(&app, csrf, safe_next(q.next.as_deref()));
     if q.expired.is_some() {

@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -18,6 +18,7 @@ use super::{PageUser, Shell, render};
 use crate::AppState;
 use crate::api::import::{run_import, template_response};
 use crate::error::{ApiError, PageError, status_of};
+use crate::extract::PageQuery;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -61,7 +62,10 @@ fn page_error(e: ApiError) -> PageError {
     }
 }
 
-async fn import_page(u: PageUser, Query(q): Query<ImportQuery>) -> Result<Response, PageError> {
+async fn import_page(
+    u: PageUser,
+    PageQuery(q): PageQuery<ImportQuery>,
+) -> Result<Response, PageError> {
     u.require(&[Role::CityCast])?;
     let page = ImportPage {
         shell: u.shell(),

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use stationhub_domain::account::Role;
@@ -13,6 +13,7 @@ use super::{PageUser, Shell, render};
 use crate::AppState;
 use crate::api::jobs::JobQuery;
 use crate::error::PageError;
+use crate::extract::PageQuery;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -57,7 +58,7 @@ fn label(state: &str) -> &'static str {
 async fn jobs_page(
     State(app): State<AppState>,
     u: PageUser,
-    Query(q): Query<JobQuery>,
+    PageQuery(q): PageQuery<JobQuery>,
 ) -> Result<Response, PageError> {
     u.require(&[Role::Admin])?;
     let state = q.state.unwrap_or_default();

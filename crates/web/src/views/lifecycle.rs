@@ -3,7 +3,7 @@
 //! overview (第十五条至第十九条). The same storage use cases as `api::lifecycle`.
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -24,6 +24,7 @@ use crate::AppState;
 use crate::api::lifecycle::{parse_decision, store_letter};
 use crate::api::stations::{FileFor, store_station_file};
 use crate::error::{ApiError, PageError};
+use crate::extract::PageQuery;
 
 pub fn routes() -> Router<AppState> {
     let upload = || DefaultBodyLimit::max(crate::api::UPLOAD_BODY_LIMIT);
@@ -447,7 +448,7 @@ fn funds_view(shell: Shell, o: FundOverview) -> FundsPage {
 async fn funds_page(
     State(app): State<AppState>,
     u: PageUser,
-    Query(q): Query<FundsQuery>,
+    PageQuery(q): PageQuery<FundsQuery>,
 ) -> Result<Response, PageError> {
     let year = match q.year.as_deref().map(str::trim) {
         None | Some("") => None,

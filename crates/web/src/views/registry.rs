@@ -8,7 +8,7 @@
 //! top (409 for a conflict or a rule of the measures).
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -28,6 +28,7 @@ use stationhub_storage::orgs::{OrgFilter, UnitView};
 use super::{PageUser, Shell, render, url_encode};
 use crate::AppState;
 use crate::error::{PageError, status_of};
+use crate::extract::PageQuery;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -411,7 +412,7 @@ async fn own_unit_view(app: &AppState, u: &PageUser) -> Result<UnitPage, PageErr
 async fn own_unit(
     State(app): State<AppState>,
     u: PageUser,
-    Query(q): Query<FlashQuery>,
+    PageQuery(q): PageQuery<FlashQuery>,
 ) -> Result<Response, PageError> {
     u.require(&[Role::HostUnit])?;
     let mut p = own_unit_view(&app, &u).await?;
@@ -478,7 +479,7 @@ struct UnitsPage {
 async fn units_list(
     State(app): State<AppState>,
     u: PageUser,
-    Query(q): Query<ListQuery>,
+    PageQuery(q): PageQuery<ListQuery>,
 ) -> Result<Response, PageError> {
     u.require(UNIT_LIST_ROLES)?;
     let mut f = unit_scope(&u.user);
@@ -602,7 +603,7 @@ async fn unit_detail(
     State(app): State<AppState>,
     u: PageUser,
     Path(id): Path<String>,
-    Query(q): Query<FlashQuery>,
+    PageQuery(q): PageQuery<FlashQuery>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "单位")?;
     if u.user.role == Role::HostUnit {
@@ -823,7 +824,7 @@ async fn own_society_view(app: &AppState, u: &PageUser) -> Result<SocietyPage, P
 async fn own_society(
     State(app): State<AppState>,
     u: PageUser,
-    Query(q): Query<FlashQuery>,
+    PageQuery(q): PageQuery<FlashQuery>,
 ) -> Result<Response, PageError> {
     u.require(&[Role::Society])?;
     let mut p = own_society_view(&app, &u).await?;
@@ -960,7 +961,7 @@ struct SocietiesPage {
 async fn societies_list(
     State(app): State<AppState>,
     u: PageUser,
-    Query(q): Query<ListQuery>,
+    PageQuery(q): PageQuery<ListQuery>,
 ) -> Result<Response, PageError> {
     u.require(SOCIETY_LIST_ROLES)?;
     let p = app
@@ -1071,7 +1072,7 @@ async fn society_detail(
     State(app): State<AppState>,
     u: PageUser,
     Path(id): Path<String>,
-    Query(q): Query<FlashQuery>,
+    PageQuery(q): PageQuery<FlashQuery>,
 ) -> Result<Response, PageError> {
     let id = parse_id(&id, "学会")?;
     if u.user.role == Role::Society && u.user.society_id == Some(id) {
@@ -1329,7 +1330,7 @@ async fn rounds_view(app: &AppState, u: &PageUser) -> Result<RoundsPage, PageErr
 async fn rounds_page(
     State(app): State<AppState>,
     u: PageUser,
-    Query(q): Query<FlashQuery>,
+    PageQuery(q): PageQuery<FlashQuery>,
 ) -> Result<Response, PageError> {
     let mut p = rounds_view(&app, &u).await?;
     p.flash = flash_text(q.flash.as_deref());

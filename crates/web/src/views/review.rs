@@ -2,7 +2,7 @@
 //! seals. They call the same storage use cases as `api::review`.
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -22,7 +22,7 @@ use stationhub_storage::review::{QueueItem, StationFilter, StationView, stations
 use super::{Csrf, PageRejection, PageUser, Shell, render, url_encode};
 use crate::AppState;
 use crate::error::{PageError, status_of};
-use crate::extract::ClientAddr;
+use crate::extract::{ClientAddr, PageQuery};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -209,7 +209,7 @@ async fn review_page(
     State(app): State<AppState>,
     u: PageUser,
     Path(id): Path<i64>,
-    Query(q): Query<FlashQuery>,
+    PageQuery(q): PageQuery<FlashQuery>,
 ) -> Result<Response, PageError> {
     let page = review_view(
         &app,
@@ -324,7 +324,7 @@ async fn notices_page(
     State(app): State<AppState>,
     u: Result<PageUser, PageRejection>,
     csrf: Csrf,
-    Query(q): Query<FlashQuery>,
+    PageQuery(q): PageQuery<FlashQuery>,
 ) -> Result<Response, PageError> {
     let page = notices_view(
         &app,
@@ -489,7 +489,7 @@ async fn notice_page(
     u: Result<PageUser, PageRejection>,
     csrf: Csrf,
     Path(id): Path<i64>,
-    Query(q): Query<FlashQuery>,
+    PageQuery(q): PageQuery<FlashQuery>,
 ) -> Result<Response, PageError> {
     let page = notice_view(
         &app,
@@ -513,14 +513,7 @@ async fn object(
     Form(form): Form<ObjectionForm>,
 ) -> Result<Response, PageError> {
     let result = async {
-        app.store
-            .throttle(
-                &format!("objection:{addr}"),
-                app.clock.now(),
-                crate::api::review::OBJECTIONS_PER_MINUTE,
-                DomainError::TooManyRequests,
-            )
-            .await?;
+        crate::api::review::throttle_objection(&app, &addr).await?;
         let input = ObjectionInput {
             name: Some(form.name.clone()),
             contact: form.contact.clone(),
@@ -631,7 +624,7 @@ async fn awards_view(
 async fn awards_page(
     State(app): State<AppState>,
     u: PageUser,
-    Query(q): Query<FlashQuery>,
+    PageQuery(q): PageQuery<FlashQuery>,
 ) -> Result<Response, PageError> {
     Ok(
         render(&awards_view(&app, &u, None, flash_text(q.flash.as_deref())).await?)?
@@ -726,12 +719,16 @@ async fn stations_page(
     State(app): State<AppState>,
     u: Result<PageUser, PageRejection>,
     csrf: Csrf,
-    Query(q): Query<StationsQuery>,
+    PageQuery(q): PageQuery<StationsQuery>,
 ) -> Result<Response, PageError> {
     let f = StationFilter {
         q: Some(q.q.clone()),
         county: Some(q.county.clone()),
-        level: Level::parse(&q.level).ok(),
+        // A level that is none of the three is refused, not taken as "all levels".
+        level: match q.level.trim() {
+            "" => None,
+            l => Some(Level::parse(l)?),
+        },
         status: None,
         public: true,
     };
@@ -846,7 +843,7 @@ async fn station_page(
     u: Result<PageUser, PageRejection>,
     csrf: Csrf,
     Path(id): Path<i64>,
-    Query(q): Query<StationQuery>,
+    PageQuery(q): PageQuery<StationQuery>,
 ) -> Result<Response, PageError> {
     let flash = station_flash(q.flash.as_deref());
     if let Ok(u) = &u
@@ -958,7 +955,7 @@ async fn calendar_view(
 async fn calendar_page(
     State(app): State<AppState>,
     u: PageUser,
-    Query(q): Query<CalendarQuery>,
+    PageQuery(q): PageQuery<CalendarQuery>,
 ) -> Result<Response, PageError> {
     Ok(render(&calendar_view(&app, &u, q, None).await?)?.into_response())
 }
@@ -1106,7 +1103,7 @@ async fn seal_view(
 async fn seal_page(
     State(app): State<AppState>,
     u: PageUser,
-    Query(q): Query<FlashQuery>,
+    PageQuery(q): PageQuery<FlashQuery>,
 ) -> Result<Response, PageError> {
     Ok(render(&seal_view(&app, &u, None, flash_text(q.flash.as_deref())).await?)?.into_response())
 }

@@ -4,7 +4,7 @@
 //! as `api::stations`; every refusal is shown beside its field with what was typed kept.
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -23,6 +23,7 @@ use super::{PageUser, Shell, render};
 use crate::AppState;
 use crate::api::stations::{ActivityRequest, parse_activity, store_voucher};
 use crate::error::{ApiError, PageError, status_of};
+use crate::extract::PageQuery;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -993,7 +994,7 @@ pub struct SortQuery {
 async fn indicators_page(
     State(app): State<AppState>,
     u: PageUser,
-    Query(q): Query<SortQuery>,
+    PageQuery(q): PageQuery<SortQuery>,
 ) -> Result<Response, PageError> {
     u.require(&[Role::CityCast, Role::TalentOffice, Role::Supervisor])?;
     let table = app
