@@ -804,7 +804,9 @@ pub fn check_form_complete(d: &Draft) -> Vec<Violation> {
 }
 
 /// Where a submission goes (SPEC §4): a draft to the first step of its route; a returned
-/// application back to the step that returned it. Anything else is not the host's to submit.
+/// application back to the step that returned it (only a review step can have: any other
+/// recorded value, as a damaged row would hold, sends it to the first step of its route).
+/// Anything else is not the host's to submit.
 pub fn submission_target(
     state: State,
     route: Route,
@@ -812,7 +814,9 @@ pub fn submission_target(
 ) -> Result<State, DomainError> {
     match state {
         State::Draft => Ok(route.first_step()),
-        State::Returned => Ok(returned_from.unwrap_or_else(|| route.first_step())),
+        State::Returned => Ok(returned_from
+            .filter(|s| crate::review::step_of(*s).is_some())
+            .unwrap_or_else(|| route.first_step())),
         other => Err(DomainError::Conflict(format!(
             "申报书当前状态为“{}”，不能再次提交（可能已被他人处理，请刷新页面）",
             other.label()
@@ -1094,6 +1098,20 @@ mod tests {
             Ok(State::CityReview)
         );
         assert!(submission_target(State::CityReview, Route::County, None).is_err());
+        // Found by the property tests (tests/properties/state_machine.rs): a returned
+        // application whose record names a state that is no review step never jumps there.
+        for from in [
+            State::Draft,
+            State::Approved,
+            State::Awarded,
+            State::Rejected,
+        ] {
+            assert_eq!(
+                submission_target(State::Returned, Route::County, Some(from)),
+                Ok(State::CountyReview),
+                "{from:?}"
+            );
+        }
         let mut f = ok_facts();
         f.resubmission = true;
         f.today = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();

@@ -144,7 +144,12 @@ impl Policy {
     pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
         let policy: Policy = toml::from_str(text).map_err(|e| PolicyError {
             line: e.span().map(|s| line_of(text, s.start)),
-            reason: e.message().to_string(),
+            // The TOML reader gives no message for some characters it refuses (a control
+            // character in a comment, say): the refusal still says why.
+            reason: match e.message() {
+                "" => "TOML 格式错误：此处有 TOML 不允许的字符（如控制字符）".to_string(),
+                m => m.to_string(),
+            },
         })?;
         policy.check().map_err(|(key, reason)| PolicyError {
             line: find_key_line(text, key),
@@ -284,6 +289,16 @@ mod tests {
             .unwrap()
             + 1;
         assert_eq!(err.line, Some(expected));
+    }
+
+    #[test]
+    fn a_control_character_is_refused_with_a_reason() {
+        // Found by the property tests (tests/properties/policy.rs): DEL in a comment was
+        // refused as "第 3 行：" with no reason at all.
+        let text = DEFAULT_POLICY_TOML.replacen("#\n#", "#\n#\u{7f}", 1);
+        let err = Policy::from_toml(&text).unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert!(err.reason.contains("控制字符"), "{err}");
     }
 
     #[test]
