@@ -171,7 +171,9 @@ proptest! {
         let got = check_renewal(&f);
         prop_assert_eq!(got.as_ref().map_err(DomainError::code).copied(), want);
         if let Err(e) = got {
-            prop_assert_eq!(e.kind(), ErrorKind::Conflict);
+            // Who may never renew is refused as such (403); the rest are rules of the state (409).
+            let kind = if !host { ErrorKind::Forbidden } else { ErrorKind::Conflict };
+            prop_assert_eq!(e.kind(), kind);
             if e.code() != "conflict" { prop_assert_eq!(e.article(), Some("第十三条")); }
         }
     }
