@@ -109,6 +109,20 @@ fn may_see(user: &UserView, s: &station::Model) -> bool {
     }
 }
 
+/// What [`Store::indicator_report`] of a station depends on, as a [`Store::memo`] key: who
+/// looks (as far as visibility goes), the station, the term year asked for and the day.
+pub fn indicators_key(
+    user: &UserView,
+    station_id: i64,
+    year: Option<u32>,
+    today: chrono::NaiveDate,
+) -> String {
+    format!(
+        "indicators|{:?}|{station_id}|{year:?}|{today}",
+        crate::applications::viewer(user)
+    )
+}
+
 impl Store {
     /// A station the user may see (else "not found").
     pub async fn station_model(

@@ -28,15 +28,8 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
 
     async fn from_request(req: axum::extract::Request, s: &S) -> Result<Self, ApiError> {
         let (parts, body) = req.into_parts();
-        let bytes = axum::body::Bytes::from_request(
-            axum::extract::Request::from_parts(parts.clone(), body),
-            s,
-        )
-        .await
-        .map_err(|e| body_refusal(e.status()))?;
-        if json_has_nul(&bytes) {
-            return Err(nul_refusal());
-        }
+        let bytes =
+            read_json_body(axum::extract::Request::from_parts(parts.clone(), body), s).await?;
         // axum's own reading of it (content type, syntax, fields), from the bytes read.
         let req = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
         let axum::Json(v) = axum::Json::<T>::from_request(req, s).await?;
@@ -56,6 +49,21 @@ pub fn json_has_nul(bytes: &[u8]) -> bool {
 /// The refusal of a NUL character in any input.
 pub fn nul_refusal() -> ApiError {
     ApiError::bad_request("提交的内容不能包含空字符（NUL）")
+}
+
+/// A JSON request's body as bytes, within the body limit (413) and without a NUL character
+/// (400): what [`ApiJson`] and [`OptionalJson`] read before they parse.
+async fn read_json_body<S: Send + Sync>(
+    req: axum::extract::Request,
+    s: &S,
+) -> Result<axum::body::Bytes, ApiError> {
+    let bytes = axum::body::Bytes::from_request(req, s)
+        .await
+        .map_err(|e| body_refusal(e.status()))?;
+    if json_has_nul(&bytes) {
+        return Err(nul_refusal());
+    }
+    Ok(bytes)
 }
 
 /// A body that could not be read: too large (413), or broken off (400).
@@ -338,14 +346,9 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Optional
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, s: &S) -> Result<Self, ApiError> {
-        let bytes = axum::body::Bytes::from_request(req, s)
-            .await
-            .map_err(|e| body_refusal(e.status()))?;
+        let bytes = read_json_body(req, s).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(None));
-        }
-        if json_has_nul(&bytes) {
-            return Err(nul_refusal());
         }
         serde_json::from_slice(&bytes)
             .map(|v| OptionalJson(Some(v)))

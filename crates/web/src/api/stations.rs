@@ -11,8 +11,9 @@ use stationhub_domain::clock::parse_date;
 use stationhub_domain::funds::Fen;
 use stationhub_domain::station::ActivityKind;
 use stationhub_storage::accounts::UserView;
-use stationhub_storage::applications::viewer;
-use stationhub_storage::stations::{AssessmentOutcome, IndicatorReport, Ledger, NewActivity};
+use stationhub_storage::stations::{
+    AssessmentOutcome, IndicatorReport, Ledger, NewActivity, indicators_key,
+};
 use utoipa::{IntoParams, ToSchema};
 
 use super::accounts::Created;
@@ -148,8 +149,7 @@ pub async fn indicators(
     ApiQuery(q): ApiQuery<YearQuery>,
 ) -> Result<JsonBytes, ApiError> {
     let (me, seen, today) = (&user.0.user, user.0.seen, app.clock.today());
-    let key = format!("indicators|{:?}|{id}|{:?}|{today}", viewer(me), q.year);
-    memo::json(&app, seen, key, async {
+    memo::json(&app, seen, indicators_key(me, id, q.year, today), async {
         let s = app.store.station_model(me, id).await?;
         app.store
             .indicator_report(&s, q.year, today, &app.policy)
