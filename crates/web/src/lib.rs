@@ -105,6 +105,12 @@ impl AppState {
     }
 }
 
+/// Reads the PDF documents' fonts ahead of the first document (see
+/// [`stationhub_documents::pdf::warm_up`]); the server calls it in the background at start.
+pub fn documents_warm_up() -> Result<(), stationhub_documents::form::DocError> {
+    stationhub_documents::pdf::warm_up()
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     Router::new()

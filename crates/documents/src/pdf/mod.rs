@@ -14,7 +14,7 @@ pub mod official;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -84,7 +84,18 @@ impl Engine {
             paths.sort();
             for path in paths {
                 match map_font(&path) {
-                    Ok(data) => fonts.extend(Font::iter(Bytes::new(data)).filter(wanted)),
+                    Ok(map) => {
+                        let map = Arc::new(map);
+                        let bytes = Bytes::new(Mapped(map.clone()));
+                        fonts.extend(Font::iter(bytes.clone()).filter(wanted));
+                        // typst knows a font by a hash of its whole file, taken the first time
+                        // a document uses it: that reads every page of the file. Taken here,
+                        // one file at a time, and the pages given back at once, the process
+                        // holds at most one file's pages at any moment instead of all of
+                        // them for good; later renders touch only the glyphs they set.
+                        let _ = typst::utils::hash128(&bytes);
+                        release(&map);
+                    }
                     Err(e) => {
                         tracing::warn!(path = %path.display(), error = %e, "font cannot be read")
                     }
@@ -133,6 +144,32 @@ fn map_font(path: &std::path::Path) -> std::io::Result<memmap2::Mmap> {
     // not rewritten while the server runs; if one were truncated underneath, reading it could
     // fault, which is the documented risk of any mapped file.
     unsafe { memmap2::Mmap::map(&file) }
+}
+
+/// A mapped font file as typst's [`Bytes`]; the map is shared with [`release`].
+struct Mapped(Arc<memmap2::Mmap>);
+
+impl AsRef<[u8]> for Mapped {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Gives the mapped pages back: they leave the process's resident set and are read again
+/// (from the page cache, as a rule) when next touched.
+fn release(map: &memmap2::Mmap) {
+    // SAFETY: the map is a shared, read-only mapping of a file (see `map_font`): dropping its
+    // pages loses nothing, the next read finds the file's bytes again.
+    if let Err(e) = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) } {
+        tracing::debug!(error = %e, "font pages not given back");
+    }
+}
+
+/// Loads the fonts now rather than at the first document (the server calls it in the
+/// background once it is listening): the first PDF is then as quick as the others, and the
+/// reading of the font files happens while the process holds little else.
+pub fn warm_up() -> Result<(), DocError> {
+    engine().map(|_| ())
 }
 
 fn engine() -> Result<&'static Engine, DocError> {
