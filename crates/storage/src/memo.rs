@@ -93,6 +93,8 @@ pub(crate) struct Memo {
     /// the database, so that a change is seen at once by the request (or the next one) that
     /// made it.
     written: AtomicI64,
+    /// The requests waiting for the head's number (see [`HeadReads`]).
+    pub(crate) heads: HeadReads,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -107,6 +109,9 @@ pub struct MemoStats {
     pub capacity: usize,
     pub hits: u64,
     pub misses: u64,
+    /// Requests that asked for the audit chain's head, and the reads of it that answered them.
+    pub head_asked: u64,
+    pub head_reads: u64,
 }
 
 impl Memo {
@@ -118,6 +123,7 @@ impl Memo {
                 bytes: 0,
             }),
             written: AtomicI64::new(0),
+            heads: HeadReads::default(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -168,6 +174,8 @@ impl Memo {
             capacity: self.capacity,
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
+            head_asked: self.heads.asked.load(Ordering::Relaxed),
+            head_reads: self.heads.read.load(Ordering::Relaxed),
         }
     }
 
@@ -215,9 +223,108 @@ impl Memo {
     }
 }
 
+/// Requests that want the head's number, shared out over as few reads as can serve them.
+///
+/// A request may only be given a number read by a query that *began after it asked*: then the
+/// number covers every change committed before the request arrived, exactly as a read of its
+/// own would. So at most one read runs at a time; the requests that ask while it runs wait
+/// for the next one, which begins as soon as the current one ends and answers all of them.
+/// Under load one read serves dozens of requests; alone, a request waits for its own read
+/// as before. Only the waiting requests are held here, never a number.
+#[derive(Default)]
+pub(crate) struct HeadReads {
+    state: Mutex<HeadState>,
+    /// Requests that asked, and the reads that answered them (for `/metrics`).
+    asked: AtomicU64,
+    read: AtomicU64,
+}
+
+impl HeadReads {
+    /// The state; every change to it is a push, a take or a flag, so a panic elsewhere never
+    /// leaves it half-made and a poisoned lock is simply taken.
+    fn lock(&self) -> std::sync::MutexGuard<'_, HeadState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[derive(Default)]
+struct HeadState {
+    /// A task is reading (or about to read) for the requests waiting.
+    reading: bool,
+    /// Those who asked since the current read began; `None` sent means "read it yourself".
+    waiting: Vec<tokio::sync::oneshot::Sender<Option<ChangeNo>>>,
+}
+
+/// Ends a reading task's turn however the task ends: if it is dropped half-way (the runtime
+/// stopping), those waiting are let go to read for themselves and the next to ask starts anew.
+struct Turn<'a> {
+    reads: &'a HeadReads,
+    ended: bool,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            let mut s = self.reads.lock();
+            s.reading = false;
+            s.waiting.clear();
+        }
+    }
+}
+
 impl Store {
-    /// The audit chain's head now (one indexed read, its SQL the same on both databases).
+    /// The audit chain's head now: read by a query that began after this call (see
+    /// [`HeadReads`]), shared with the other requests that asked meanwhile.
     pub async fn change_no(&self) -> Result<ChangeNo, crate::StoreError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.memo.heads.asked.fetch_add(1, Ordering::Relaxed);
+        let lead = {
+            let mut s = self.memo.heads.lock();
+            s.waiting.push(tx);
+            !std::mem::replace(&mut s.reading, true)
+        };
+        if lead {
+            let store = self.clone();
+            tokio::spawn(async move { store.read_heads().await });
+        }
+        match rx.await {
+            Ok(Some(n)) => Ok(n),
+            // The shared read failed or was abandoned: read alone, and report its own error.
+            _ => self.read_change_no().await,
+        }
+    }
+
+    /// Reads the head for each batch of waiting requests until none is left.
+    async fn read_heads(self) {
+        let reads = &self.memo.heads;
+        let mut turn = Turn {
+            reads,
+            ended: false,
+        };
+        loop {
+            let batch = {
+                let mut s = reads.lock();
+                let batch = std::mem::take(&mut s.waiting);
+                if batch.is_empty() {
+                    s.reading = false;
+                    turn.ended = true;
+                    return;
+                }
+                batch
+            };
+            // Every request of `batch` asked before this read begins.
+            reads.read.fetch_add(1, Ordering::Relaxed);
+            let n = self.read_change_no().await.ok();
+            for tx in batch {
+                let _ = tx.send(n);
+            }
+        }
+    }
+
+    /// The audit chain's head (one indexed read, its SQL the same on both databases).
+    async fn read_change_no(&self) -> Result<ChangeNo, crate::StoreError> {
         use sea_orm::{ConnectionTrait, Statement};
         let db = self.db();
         let row = db
@@ -278,6 +385,59 @@ mod tests {
     impl Weigh for u8 {
         fn weigh(&self) -> usize {
             10
+        }
+    }
+
+    /// Many requests at once share few reads of the head, and each is given a number read
+    /// after it asked: one that asks after a change was committed sees it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn requests_share_reads_of_the_head_and_none_gets_a_number_older_than_its_asking() {
+        use sea_orm::{ConnectionTrait, Statement};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let set_head = |seq: i64| {
+            Statement::from_string(
+                store.db().get_database_backend(),
+                format!(
+                    "INSERT INTO audit_head (id, seq, hash) VALUES (1, {seq}, '') \
+                     ON CONFLICT (id) DO UPDATE SET seq = excluded.seq"
+                ),
+            )
+        };
+        let start = store.change_no().await.unwrap();
+        let asks = 200;
+        let tasks: Vec<_> = (0..asks)
+            .map(|_| {
+                let s = store.clone();
+                tokio::spawn(async move { s.change_no().await })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap(), start);
+        }
+        let stats = store.memo_stats();
+        assert_eq!(stats.head_asked, asks + 1);
+        assert!(stats.head_reads <= stats.head_asked);
+        // A change committed, then asked for: never the old number, however busy the readers.
+        for round in 1..=20i64 {
+            let busy: Vec<_> = (0..20)
+                .map(|_| {
+                    let s = store.clone();
+                    tokio::spawn(async move { s.change_no().await })
+                })
+                .collect();
+            store
+                .db()
+                .execute_raw(set_head(start.0 + round))
+                .await
+                .unwrap();
+            assert_eq!(store.change_no().await.unwrap(), ChangeNo(start.0 + round));
+            for t in busy {
+                let n = t.await.unwrap().unwrap();
+                assert!(n.0 == start.0 + round - 1 || n.0 == start.0 + round);
+            }
         }
     }
 

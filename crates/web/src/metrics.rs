@@ -171,6 +171,20 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
         "stationhub_memo_bytes{{state=\"budget\"}} {}",
         memo.capacity
     );
+    out.push_str(
+        "# HELP stationhub_head_total Requests that asked for the audit chain's head, and the reads of it that answered them.\n",
+    );
+    out.push_str("# TYPE stationhub_head_total counter\n");
+    let _ = writeln!(
+        out,
+        "stationhub_head_total{{event=\"asked\"}} {}",
+        memo.head_asked
+    );
+    let _ = writeln!(
+        out,
+        "stationhub_head_total{{event=\"read\"}} {}",
+        memo.head_reads
+    );
     out.push_str("# HELP stationhub_uptime_seconds Seconds since this process started.\n");
     out.push_str("# TYPE stationhub_uptime_seconds gauge\n");
     let _ = writeln!(
