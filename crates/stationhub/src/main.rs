@@ -692,8 +692,40 @@ async fn import(
     Ok(ExitCode::SUCCESS)
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    steady_malloc();
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(async_main()),
+        Err(e) => {
+            eprintln!("stationhub: cannot start the runtime: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// glibc's malloc raises its threshold for serving a large block from `mmap` to the size of
+/// the largest block freed so far (up to 32 MB), and the threshold for giving freed memory back
+/// with it. After one export or indicator table every thread's arena then kept tens of
+/// megabytes it no longer used, and the server's resident set only grew (bench/RESULTS.md: 190
+/// MB after the benchmark's sequence, 152 MB with the threshold fixed). Fixing the threshold at
+/// glibc's own default keeps large blocks in `mmap`, returned as soon as they are freed.
+fn steady_malloc() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        /// glibc's default threshold.
+        const THRESHOLD: libc::c_int = 128 * 1024;
+        // SAFETY: `mallopt` only sets a parameter of the allocator; it is called before any
+        // other thread exists.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD);
+        }
+    }
+}
+
+async fn async_main() -> ExitCode {
     init_tracing();
     let cli = Cli::parse();
     match run(cli).await {

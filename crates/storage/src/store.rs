@@ -125,7 +125,11 @@ impl Store {
         };
         let mut opts = ConnectOptions::new(url);
         opts.max_connections(match backend {
-            Backend::Sqlite => 8,
+            // SQLite does its work in the server's own process, one thread per connection,
+            // each with its page cache and prepared statements (a few MB once warm): four
+            // keep two cores busy while a long read runs; eight only held more memory
+            // (bench/RESULTS.md).
+            Backend::Sqlite => 4,
             Backend::Postgres => 16,
         })
         .min_connections(1)
