@@ -95,6 +95,8 @@ pub(crate) struct Memo {
     written: AtomicI64,
     /// The requests waiting for the head's number (see [`HeadReads`]).
     pub(crate) heads: HeadReads,
+    /// Reads under way (see [`Flights`]).
+    flights: Flights,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -124,6 +126,7 @@ impl Memo {
             }),
             written: AtomicI64::new(0),
             heads: HeadReads::default(),
+            flights: Flights::default(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -362,14 +365,111 @@ impl Store {
     where
         T: Weigh + Clone + Send + Sync + 'static,
     {
+        if !self.memo.usable(seen) {
+            return read.await;
+        }
         if let Some(hit) = self.memo.recall::<T>(seen, &key) {
             return Ok(hit);
         }
-        let value = read.await?;
-        // A change this process committed while the read ran makes the answer too new for
-        // `seen`: harmless, but not kept (`keep` checks).
-        self.memo.keep(seen, key, value.clone());
-        Ok(value)
+        let flights = &self.memo.flights;
+        let turn = {
+            let mut map = flights.lock();
+            match map.get_mut(&key) {
+                Some(f) if f.at == seen => {
+                    let (tx, rx) = tokio::sync::oneshot::channel();
+                    f.waiting.push(tx);
+                    FlightTurn::Wait(rx)
+                }
+                // Another number's read is under way: this one is read alone.
+                Some(_) => FlightTurn::Alone,
+                None => {
+                    map.insert(
+                        key.clone(),
+                        Flight {
+                            at: seen,
+                            waiting: Vec::new(),
+                        },
+                    );
+                    FlightTurn::Lead(Leading {
+                        flights,
+                        key: key.clone(),
+                    })
+                }
+            }
+        };
+        match turn {
+            FlightTurn::Wait(rx) => {
+                // Woken when the first read ends, however it ends.
+                let _ = rx.await;
+                if let Some(hit) = self.memo.recall::<T>(seen, &key) {
+                    return Ok(hit);
+                }
+                read_and_keep(&self.memo, seen, key, read).await
+            }
+            FlightTurn::Alone => read_and_keep(&self.memo, seen, key, read).await,
+            FlightTurn::Lead(leading) => {
+                let value = read_and_keep(&self.memo, seen, key, read).await;
+                drop(leading);
+                value
+            }
+        }
+    }
+}
+
+/// Runs `read` and keeps its answer. A change this process committed while the read ran
+/// makes the answer too new for `seen`: harmless, but not kept (`keep` checks).
+async fn read_and_keep<T, E>(
+    memo: &Memo,
+    seen: ChangeNo,
+    key: String,
+    read: impl Future<Output = Result<T, E>>,
+) -> Result<T, E>
+where
+    T: Weigh + Clone + Send + Sync + 'static,
+{
+    let value = read.await?;
+    memo.keep(seen, key, value.clone());
+    Ok(value)
+}
+
+/// Reads of the memo under way, by key: the requests that want the same answer at the same
+/// change number wait for the first one's read and take its kept answer, instead of each
+/// running the same read (after a change, every request waiting on a busy list did).
+#[derive(Default)]
+pub(crate) struct Flights {
+    map: Mutex<std::collections::HashMap<String, Flight>>,
+}
+
+impl Flights {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Flight>> {
+        self.map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+struct Flight {
+    at: ChangeNo,
+    /// Dropped when the read ends: each waiter wakes and looks in the memo.
+    waiting: Vec<tokio::sync::oneshot::Sender<()>>,
+}
+
+enum FlightTurn<'a> {
+    Lead(Leading<'a>),
+    Wait(tokio::sync::oneshot::Receiver<()>),
+    Alone,
+}
+
+/// The first reader's hold on its key: released when its read ends, or when the read is
+/// dropped half-way (the client went away), so that nobody waits for a read no longer running.
+struct Leading<'a> {
+    flights: &'a Flights,
+    key: String,
+}
+
+impl Drop for Leading<'_> {
+    fn drop(&mut self) {
+        self.flights.lock().remove(&self.key);
     }
 }
 
@@ -439,6 +539,47 @@ mod tests {
                 assert!(n.0 == start.0 + round - 1 || n.0 == start.0 + round);
             }
         }
+    }
+
+    /// Requests that miss the same answer at once run its read once; the others take what
+    /// it kept.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_same_read_asked_at_once_runs_once() {
+        use std::sync::atomic::AtomicUsize;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let reads = Arc::new(AtomicUsize::new(0));
+        let seen = ChangeNo(7);
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let (store, reads) = (store.clone(), reads.clone());
+                tokio::spawn(async move {
+                    store
+                        .memo(seen, "list|a".into(), async {
+                            reads.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                            Ok::<u32, ()>(42)
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), Ok(42));
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
+        // A read that fails is not shared as an answer: the next asks again.
+        let failed = store
+            .memo(ChangeNo(8), "list|b".into(), async {
+                Err::<u32, &str>("down")
+            })
+            .await;
+        assert_eq!(failed, Err("down"));
+        let again = store
+            .memo(ChangeNo(8), "list|b".into(), async { Ok::<u32, &str>(5) })
+            .await;
+        assert_eq!(again, Ok(5));
     }
 
     #[test]
