@@ -7,8 +7,11 @@
 //!
 //! Fonts: the folders of `STATIONHUB_FONT_DIR` (`:`-separated; default
 //! [`DEFAULT_FONT_DIRS`]: Debian's fonts-noto-cjk, and DejaVu for the ballot box ☑ that Noto
-//! CJK lacks) are read on the first render, not at start-up, and kept for the life of the
-//! process. Without a Chinese font nothing is rendered (an error, never a blank page).
+//! CJK lacks) are read once and kept for the life of the process: by the server in the
+//! background just after it starts listening ([`warm_up`]), otherwise on the first render. The
+//! files are mapped, not read, and their pages given back once typst has hashed them, so only
+//! the glyphs a document sets stay resident. Without a Chinese font nothing is rendered (an
+//! error, never a blank page).
 
 pub mod official;
 
