@@ -296,8 +296,10 @@ def cmd_render(args):
              "The targets for requests per second and p99 apply to (b)–(d).")
     L.append("")
     L.append("(b)–(d) are served as deployed: a repeated read at the same audit-chain head is answered "
-             "from the server's memo (`crates/storage/src/memo.rs`; each request still reads its session "
-             "and the head from the database). The rows \"without the memo\" are the same requests with "
+             "from the server's memo (`crates/storage/src/memo.rs`; each request still learns the audit "
+             "chain's head from the database, by a read that began after it asked, shared with the "
+             "requests that asked meanwhile; a session is taken from the memo for at most a minute "
+             "after it was read). The rows \"without the memo\" are the same requests with "
              "`STATIONHUB_MEMO_MB=0`: every request reads and serialises its answer, as the first "
              "request after any change does.")
     L.append("")
