@@ -60,6 +60,22 @@ pub async fn track(req: Request, next: Next) -> Response {
     res
 }
 
+/// One metric with its help and type lines and a sample for each value of one label.
+fn family(
+    out: &mut String,
+    name: &str,
+    kind: &str,
+    help: &str,
+    label: &str,
+    values: &[(&str, u64)],
+) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+    for (value, n) in values {
+        let _ = writeln!(out, "{name}{{{label}=\"{value}\"}} {n}");
+    }
+}
+
 fn label(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")
@@ -110,16 +126,19 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
     out.push_str(&hist);
     match app.store.job_counts().await {
         Ok(c) => {
-            out.push_str("# HELP stationhub_jobs Background jobs by state (the database's).\n");
-            out.push_str("# TYPE stationhub_jobs gauge\n");
-            for (state, n) in [
-                ("queued", c.queued),
-                ("running", c.running),
-                ("done", c.done),
-                ("failed", c.failed),
-            ] {
-                let _ = writeln!(out, "stationhub_jobs{{state=\"{state}\"}} {n}");
-            }
+            family(
+                &mut out,
+                "stationhub_jobs",
+                "gauge",
+                "Background jobs by state (the database's).",
+                "state",
+                &[
+                    ("queued", c.queued),
+                    ("running", c.running),
+                    ("done", c.done),
+                    ("failed", c.failed),
+                ],
+            );
             out.push_str("# HELP stationhub_database_up 1 when the database answers.\n");
             out.push_str("# TYPE stationhub_database_up gauge\nstationhub_database_up 1\n");
         }
@@ -129,61 +148,44 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
         }
     }
     let (size, idle) = app.store.pool_stats();
-    out.push_str("# HELP stationhub_db_pool_connections Database pool connections.\n");
-    out.push_str("# TYPE stationhub_db_pool_connections gauge\n");
-    let _ = writeln!(
-        out,
-        "stationhub_db_pool_connections{{state=\"open\"}} {size}"
-    );
-    let _ = writeln!(
-        out,
-        "stationhub_db_pool_connections{{state=\"idle\"}} {idle}"
+    family(
+        &mut out,
+        "stationhub_db_pool_connections",
+        "gauge",
+        "Database pool connections.",
+        "state",
+        &[("open", size as u64), ("idle", idle as u64)],
     );
     let memo = app.store.memo_stats();
-    out.push_str(
-        "# HELP stationhub_memo_answers_total Reads the memo was asked for, by whether it had the answer.\n",
-    );
-    out.push_str("# TYPE stationhub_memo_answers_total counter\n");
-    let _ = writeln!(
-        out,
-        "stationhub_memo_answers_total{{result=\"hit\"}} {}",
-        memo.hits
-    );
-    let _ = writeln!(
-        out,
-        "stationhub_memo_answers_total{{result=\"miss\"}} {}",
-        memo.misses
+    family(
+        &mut out,
+        "stationhub_memo_answers_total",
+        "counter",
+        "Reads the memo was asked for, by whether it had the answer.",
+        "result",
+        &[("hit", memo.hits), ("miss", memo.misses)],
     );
     out.push_str("# HELP stationhub_memo_entries Answers kept in the memo.\n");
     out.push_str("# TYPE stationhub_memo_entries gauge\n");
     let _ = writeln!(out, "stationhub_memo_entries {}", memo.entries);
-    out.push_str(
-        "# HELP stationhub_memo_bytes The memo's size in bytes (roughly), and its budget.\n",
+    family(
+        &mut out,
+        "stationhub_memo_bytes",
+        "gauge",
+        "The memo's size in bytes (roughly), and its budget.",
+        "state",
+        &[
+            ("kept", memo.bytes as u64),
+            ("budget", memo.capacity as u64),
+        ],
     );
-    out.push_str("# TYPE stationhub_memo_bytes gauge\n");
-    let _ = writeln!(
-        out,
-        "stationhub_memo_bytes{{state=\"kept\"}} {}",
-        memo.bytes
-    );
-    let _ = writeln!(
-        out,
-        "stationhub_memo_bytes{{state=\"budget\"}} {}",
-        memo.capacity
-    );
-    out.push_str(
-        "# HELP stationhub_head_total Requests that asked for the audit chain's head, and the reads of it that answered them.\n",
-    );
-    out.push_str("# TYPE stationhub_head_total counter\n");
-    let _ = writeln!(
-        out,
-        "stationhub_head_total{{event=\"asked\"}} {}",
-        memo.head_asked
-    );
-    let _ = writeln!(
-        out,
-        "stationhub_head_total{{event=\"read\"}} {}",
-        memo.head_reads
+    family(
+        &mut out,
+        "stationhub_head_total",
+        "counter",
+        "Requests that asked for the audit chain's head, and the reads of it that answered them.",
+        "event",
+        &[("asked", memo.head_asked), ("read", memo.head_reads)],
     );
     out.push_str("# HELP stationhub_uptime_seconds Seconds since this process started.\n");
     out.push_str("# TYPE stationhub_uptime_seconds gauge\n");
