@@ -242,13 +242,15 @@ pub(crate) struct HeadReads {
     read: AtomicU64,
 }
 
+/// Takes a lock even if a panic elsewhere poisoned it: the states of [`HeadReads`] and
+/// [`Flights`] change only by a push, a take, an insert, a remove or a flag, never half-made.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl HeadReads {
-    /// The state; every change to it is a push, a take or a flag, so a panic elsewhere never
-    /// leaves it half-made and a poisoned lock is simply taken.
     fn lock(&self) -> std::sync::MutexGuard<'_, HeadState> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.state)
     }
 }
 
@@ -442,9 +444,7 @@ pub(crate) struct Flights {
 
 impl Flights {
     fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Flight>> {
-        self.map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.map)
     }
 }
 
