@@ -304,12 +304,6 @@ async fn serve(g: &Global, store: Store, policy: Policy, args: &ServeArgs) -> Re
     let addr = listener.local_addr()?;
     tracing::info!(%addr, today = %clock.today(), fixed_today = clock.is_fixed(), "stationhub serving");
     println!("stationhub: http://{addr}/");
-    // The PDF fonts are read now, in the background, while the process holds little else.
-    tokio::task::spawn_blocking(|| {
-        if let Err(e) = stationhub_web::documents_warm_up() {
-            tracing::warn!(error = %e, "PDF documents unavailable until the fonts are installed");
-        }
-    });
     // The mailer runs beside the server and stops with it.
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let mail_task = mailer.map(|m| {

@@ -105,12 +105,6 @@ impl AppState {
     }
 }
 
-/// Reads the PDF documents' fonts ahead of the first document (see
-/// [`stationhub_documents::pdf::warm_up`]); the server calls it in the background at start.
-pub fn documents_warm_up() -> Result<(), stationhub_documents::form::DocError> {
-    stationhub_documents::pdf::warm_up()
-}
-
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -154,12 +148,19 @@ async fn healthz(State(app): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Serves until `shutdown` resolves; in-flight requests finish first.
+/// Serves until `shutdown` resolves; in-flight requests finish first. The PDF fonts are loaded
+/// beside it from the start ([`stationhub_documents::pdf::warm_up`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The PDF fonts are read now, in the background, while the process holds little else.
+    tokio::task::spawn_blocking(|| {
+        if let Err(e) = stationhub_documents::pdf::warm_up() {
+            tracing::warn!(error = %e, "PDF documents unavailable until the fonts are installed");
+        }
+    });
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
