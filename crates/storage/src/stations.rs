@@ -1290,6 +1290,10 @@ fn unpack_activities(packed: &str) -> Result<Vec<Activity>, StoreError> {
             "activities packed unreadably: {packed:.80}"
         )))
     };
+    let number = |s: &str| {
+        s.parse::<i64>()
+            .map(|n| n.clamp(0, i64::from(u32::MAX)) as u32)
+    };
     let mut out = Vec::with_capacity(packed.len() / 32 + 1);
     for one in packed.split(';').filter(|s| !s.is_empty()) {
         let mut f = one.split(',');
@@ -1300,10 +1304,6 @@ fn unpack_activities(packed: &str) -> Result<Vec<Activity>, StoreError> {
         };
         let Ok(kind) = ActivityKind::parse(kind) else {
             continue;
-        };
-        let number = |s: &str| {
-            s.parse::<i64>()
-                .map(|n| n.clamp(0, i64::from(u32::MAX)) as u32)
         };
         out.push(Activity {
             kind,
